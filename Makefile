@@ -1,0 +1,53 @@
+# Two commands do all set-up on a fresh clone: `make run` and `make test`.
+PYTHON   ?= python3
+VENV     ?= .venv
+BIN      := $(VENV)/bin
+REGISTRY ?= var/registry
+SAMPLE   ?= var/sample
+HOST     ?= 127.0.0.1
+PORT     ?= 8000
+
+.PHONY: run test test-fast install install-dev sample train lint bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+# The stamp files re-run the install when pyproject.toml changes.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+# Train on the built-in sample data only when the registry has no champion yet.
+run: install
+	@if ! $(BIN)/sentinel registry champion --registry $(REGISTRY) >/dev/null 2>&1; then \
+		echo "No trained forecast model in $(REGISTRY): generating sample data and training (about a minute)"; \
+		$(BIN)/sentinel sample --out $(SAMPLE) && \
+		$(BIN)/sentinel train forecast --data $(SAMPLE)/sales.csv --country-holidays US \
+			--registry $(REGISTRY) || exit 1; \
+	fi
+	$(BIN)/sentinel serve --registry $(REGISTRY) --host $(HOST) --port $(PORT) --print-example
+
+test: install-dev
+	$(BIN)/python -m pytest
+
+# The pre-commit loop: everything but the real-data fits.
+test-fast: install-dev
+	$(BIN)/python -m pytest -m "not slow"
+
+lint: install-dev
+	$(BIN)/ruff check models service training tests bench
+	$(BIN)/mypy
+
+bench: install-dev
+	$(BIN)/python bench/serve.py
+
+clean:
+	rm -rf var .pytest_cache

@@ -1,0 +1,213 @@
+"""The trained forecast model as stored in the registry and as served.
+
+Artifacts of one version (all covered by the manifest's checksums)::
+
+    series.json        per series: id, history range, horizon end, backtest metrics
+    history.parquet    the validated history (series_id, ds, y)
+    yhat.npy           (n_series, horizon) point forecasts
+    paths.npy          (n_series, n_samples, horizon) float32 joint sample paths
+    prophet/<i>.json   each series' Prophet model, in Prophet's JSON format (never pickle)
+
+Every series lies on one regular grid from its first observation through its horizon, so a
+period [start, end] maps to positions by binary search and its sum is an array reduction.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from models.contracts import DS, SERIES_ID, Y, Frequency
+from models.errors import InvalidInput, NotFound, OutOfRange
+from models.forecaster import SeriesFit
+
+__all__ = ["ForecastModel", "PeriodSum", "SeriesInfo", "load_forecast", "save_forecast"]
+
+
+@dataclass(frozen=True)
+class SeriesInfo:
+    series_id: str
+    freq: str
+    history_start: str
+    history_end: str
+    horizon_end: str
+    n_obs: int
+    backtest: dict[str, float]
+
+    def public(self, model_version: str) -> dict[str, Any]:
+        return {
+            "series_id": self.series_id,
+            "freq": self.freq,
+            "history_start": self.history_start,
+            "history_end": self.history_end,
+            "horizon_end": self.horizon_end,
+            "model_version": model_version,
+        }
+
+
+@dataclass(frozen=True)
+class PeriodSum:
+    """Samples of a period's total: recorded actuals plus the forecast of the rest."""
+
+    start: pd.Timestamp
+    end: pd.Timestamp
+    periods_actual: int
+    periods_forecast: int
+    actual: float
+    totals: np.ndarray  # (n_samples,) float64, actuals included
+
+
+def save_forecast(
+    directory: Path, fits: Sequence[SeriesFit], history: pd.DataFrame, freq: Frequency
+) -> list[SeriesInfo]:
+    """Write the artifacts of ``fits`` (in order) into a staging directory."""
+    (directory / "prophet").mkdir()
+    infos = []
+    grouped = dict(tuple(history.groupby(SERIES_ID, sort=False)))
+    for i, fit in enumerate(fits):
+        (directory / "prophet" / f"{i}.json").write_text(fit.model_json)
+        h = grouped[fit.series_id]
+        end = h[DS].iloc[-1]
+        horizon_end = pd.date_range(end, periods=fit.yhat.size + 1, freq=freq.alias)[-1]
+        infos.append(
+            SeriesInfo(
+                series_id=fit.series_id,
+                freq=freq.alias,
+                history_start=f"{h[DS].iloc[0]:%Y-%m-%d}",
+                history_end=f"{end:%Y-%m-%d}",
+                horizon_end=f"{horizon_end:%Y-%m-%d}",
+                n_obs=len(h),
+                backtest=fit.backtest,
+            )
+        )
+    kept = history[history[SERIES_ID].isin([f.series_id for f in fits])]
+    kept.to_parquet(directory / "history.parquet", index=False)
+    np.save(directory / "yhat.npy", np.stack([f.yhat for f in fits]).astype(np.float64))
+    np.save(directory / "paths.npy", np.stack([f.paths for f in fits]).astype(np.float32))
+    (directory / "series.json").write_text(json.dumps([i.__dict__ for i in infos], indent=1))
+    return infos
+
+
+def load_forecast(directory: Path, manifest: dict[str, Any]) -> ForecastModel:
+    """Load a verified version directory (see ``Registry.open_version``)."""
+    infos = [SeriesInfo(**d) for d in json.loads((directory / "series.json").read_text())]
+    history = pd.read_parquet(directory / "history.parquet")
+    values = {sid: g[Y].to_numpy(dtype=np.float64) for sid, g in history.groupby(SERIES_ID, sort=False)}
+    return ForecastModel(
+        version=manifest["version"],
+        manifest=manifest,
+        freq=Frequency(manifest["freq"]),
+        infos=infos,
+        history=[values[i.series_id] for i in infos],
+        yhat=np.load(directory / "yhat.npy"),
+        paths=np.load(directory / "paths.npy"),
+    )
+
+
+class ForecastModel:
+    """A loaded forecast version: answers period sums and forecasts from arrays alone."""
+
+    def __init__(
+        self,
+        version: str,
+        manifest: dict[str, Any],
+        freq: Frequency,
+        infos: list[SeriesInfo],
+        history: list[np.ndarray],
+        yhat: np.ndarray,
+        paths: np.ndarray,
+    ) -> None:
+        self.version = version
+        self.manifest = manifest
+        self.freq = freq
+        self.infos = infos
+        self._index = {info.series_id: i for i, info in enumerate(infos)}
+        self._history_cum = [np.concatenate([[0.0], np.cumsum(h)]) for h in history]
+        self._yhat = yhat
+        self._paths = paths
+        self._timelines = [
+            pd.date_range(info.history_start, periods=len(h) + yhat.shape[1], freq=freq.alias)
+            .to_numpy()
+            .astype("datetime64[D]")
+            for info, h in zip(infos, history, strict=True)
+        ]
+        self._bands = lru_cache(maxsize=1024)(self._compute_bands)
+
+    @property
+    def horizon(self) -> int:
+        return int(self._yhat.shape[1])
+
+    @property
+    def n_samples(self) -> int:
+        return int(self._paths.shape[1])
+
+    @property
+    def trained_at(self) -> pd.Timestamp:
+        return pd.Timestamp(self.manifest["created_at"])
+
+    def info(self, series_id: str) -> SeriesInfo:
+        return self.infos[self._position(series_id)]
+
+    def _position(self, series_id: str) -> int:
+        try:
+            return self._index[series_id]
+        except KeyError:
+            raise NotFound(
+                f"unknown series {series_id!r}: this model ({self.version}) has "
+                f"{len(self.infos)} series; list them with GET /v1/series"
+            ) from None
+
+    def period_sum(self, series_id: str, start: pd.Timestamp, end: pd.Timestamp) -> PeriodSum:
+        """Samples of the total over the periods whose ``ds`` lies in [start, end] (inclusive)."""
+        i = self._position(series_id)
+        info = self.infos[i]
+        if end < start:
+            raise InvalidInput(f"end ({end:%Y-%m-%d}) is before start ({start:%Y-%m-%d})")
+        if start < pd.Timestamp(info.history_start) or end > pd.Timestamp(info.horizon_end):
+            raise OutOfRange(
+                f"period {start:%Y-%m-%d}..{end:%Y-%m-%d} is outside what the model covers for series "
+                f"{series_id!r}: choose dates within {info.history_start}..{info.horizon_end} "
+                "(history + forecast horizon)"
+            )
+        timeline = self._timelines[i]
+        a = int(np.searchsorted(timeline, np.datetime64(start.date(), "D"), "left"))
+        b = int(np.searchsorted(timeline, np.datetime64(end.date(), "D"), "right"))  # exclusive
+        if a >= b:
+            raise OutOfRange(
+                f"no {self.freq.kind} period of series {series_id!r} is dated within "
+                f"{start:%Y-%m-%d}..{end:%Y-%m-%d} ({self.freq.alias} periods are labelled by one date)"
+            )
+        n_hist = len(self._history_cum[i]) - 1
+        cum = self._history_cum[i]
+        actual = float(cum[min(b, n_hist)] - cum[min(a, n_hist)])
+        fa, fb = max(a, n_hist) - n_hist, max(b, n_hist) - n_hist
+        if fb > fa:
+            totals = self._paths[i, :, fa:fb].sum(axis=1, dtype=np.float64) + actual
+        else:
+            totals = np.full(self.n_samples, actual)
+        return PeriodSum(start, end, min(b, n_hist) - min(a, n_hist), fb - fa, actual, totals)
+
+    def forecast(self, series_id: str, horizon: int | None, level: float) -> pd.DataFrame:
+        """Point forecast with the central ``level`` interval (0 < level < 100) per period."""
+        i = self._position(series_id)
+        h = self.horizon if horizon is None else horizon
+        if not 1 <= h <= self.horizon:
+            raise OutOfRange(f"horizon must be between 1 and {self.horizon} periods (the trained horizon), got {h}")
+        if not 0 < level < 100:
+            raise InvalidInput(f"level must be a percentage between 0 and 100 (exclusive), got {level}")
+        lower, upper = self._bands(i, float(level))
+        n_hist = len(self._history_cum[i]) - 1
+        ds = pd.DatetimeIndex(self._timelines[i][n_hist : n_hist + h])
+        return pd.DataFrame({DS: ds, "yhat": self._yhat[i, :h], "lower": lower[:h], "upper": upper[:h]})
+
+    def _compute_bands(self, i: int, level: float) -> tuple[np.ndarray, np.ndarray]:
+        alpha = (1 - level / 100) / 2
+        lower, upper = np.quantile(self._paths[i], [alpha, 1 - alpha], axis=0)
+        return lower, upper

@@ -1,0 +1,189 @@
+"""A versioned, file-based model registry.
+
+Layout::
+
+    <root>/<model>/<version>/        immutable: artifacts + manifest.json (SHA-256 of every file)
+    <root>/<model>/champion.json     mutable alias: {"version", "previous": [...], "updated_at"}
+    <root>/<model>/.staging-*/       a version being written; never listed, removed on failure
+
+A version becomes visible only by an atomic ``rename`` of its finished staging directory, and
+the champion switches by an atomic ``os.replace`` of the pointer file, so a crashed or failed
+training run is never seen. ``open_version`` verifies every checksum before anything is loaded.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import secrets
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from models.errors import ArtifactIntegrityError, NoChampion, NotFound, RegistryError
+
+__all__ = ["MANIFEST", "Registry", "Staged", "sha256_file"]
+
+MANIFEST = "manifest.json"
+_POINTER = "champion.json"
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _write_json_atomic(path: Path, payload: dict[str, Any]) -> None:
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    with tmp.open("w") as fh:
+        json.dump(payload, fh, indent=2, sort_keys=True, default=str)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+    _fsync_dir(path.parent)
+
+
+@dataclass
+class Staged:
+    """A version under construction: write artifacts into ``path``, fill ``manifest``."""
+
+    model: str
+    version: str
+    path: Path
+    manifest: dict[str, Any]
+
+
+class Registry:
+    """Versioned models under ``root``; one instance per process is cheap and stateless."""
+
+    def __init__(self, root: str | os.PathLike[str]) -> None:
+        self.root = Path(root)
+
+    # -- writing -----------------------------------------------------------------------
+    @contextlib.contextmanager
+    def stage(self, model: str) -> Iterator[Staged]:
+        """Build a new version; it becomes visible only if the block completes.
+
+        The manifest (checksums of every file written, ``created_at`` and whatever the caller
+        put in ``staged.manifest``) is written last, then the directory is renamed into place.
+        """
+        base = self.root / model
+        base.mkdir(parents=True, exist_ok=True)
+        version = f"{datetime.now(UTC):%Y%m%dT%H%M%S}Z-{secrets.token_hex(3)}"
+        staging = base / f".staging-{version}"
+        staging.mkdir()
+        staged = Staged(model, version, staging, {})
+        try:
+            yield staged
+            files = {
+                str(p.relative_to(staging)): sha256_file(p)
+                for p in sorted(staging.rglob("*"))
+                if p.is_file() and p.name != MANIFEST
+            }
+            manifest = {
+                **staged.manifest,
+                "model": model,
+                "version": version,
+                "created_at": datetime.now(UTC).isoformat(),
+                "files": files,
+            }
+            _write_json_atomic(staging / MANIFEST, manifest)
+            os.rename(staging, base / version)
+            _fsync_dir(base)
+        finally:
+            if staging.exists():
+                shutil.rmtree(staging, ignore_errors=True)
+
+    def promote(self, model: str, version: str) -> None:
+        """Point ``champion`` at ``version`` (verified first); the old one becomes previous."""
+        self.open_version(model, version)
+        pointer = self._pointer(model)
+        previous = [pointer["version"], *pointer.get("previous", [])] if pointer else []
+        previous = [v for v in previous if v != version][:20]
+        _write_json_atomic(
+            self.root / model / _POINTER,
+            {"version": version, "previous": previous, "updated_at": datetime.now(UTC).isoformat()},
+        )
+
+    def rollback(self, model: str) -> str:
+        """Restore the previous champion and return its version."""
+        pointer = self._pointer(model)
+        if not pointer:
+            raise NoChampion(f"model {model!r} has no champion in {self.root}; nothing to roll back")
+        candidates = [v for v in pointer.get("previous", []) if (self.root / model / v).is_dir()]
+        if not candidates:
+            raise RegistryError(f"model {model!r} has no previous champion to roll back to")
+        target, rest = candidates[0], candidates[1:]
+        self.open_version(model, target)
+        _write_json_atomic(
+            self.root / model / _POINTER,
+            {"version": target, "previous": rest, "updated_at": datetime.now(UTC).isoformat()},
+        )
+        return target
+
+    # -- reading -----------------------------------------------------------------------
+    def versions(self, model: str) -> list[str]:
+        """Finished versions, oldest first (version ids sort by creation time)."""
+        base = self.root / model
+        if not base.is_dir():
+            return []
+        return sorted(p.name for p in base.iterdir() if p.is_dir() and (p / MANIFEST).is_file() and not p.name.startswith("."))
+
+    def champion(self, model: str) -> str:
+        pointer = self._pointer(model)
+        if not pointer:
+            raise NoChampion(
+                f"no champion {model!r} model in registry {self.root}: train one with "
+                f"`sentinel train {model} --data PATH --registry {self.root}`"
+            )
+        return str(pointer["version"])
+
+    def manifest(self, model: str, version: str) -> dict[str, Any]:
+        path = self.root / model / version / MANIFEST
+        if not path.is_file():
+            raise NotFound(f"model {model!r} has no version {version!r} in {self.root}")
+        try:
+            return json.loads(path.read_text())
+        except json.JSONDecodeError as exc:
+            raise ArtifactIntegrityError(f"{path} is not valid JSON: refusing to load it") from exc
+
+    def open_version(self, model: str, version: str) -> tuple[Path, dict[str, Any]]:
+        """Verify every artifact of a version against its manifest; return its directory."""
+        manifest = self.manifest(model, version)
+        directory = self.root / model / version
+        for rel, expected in manifest.get("files", {}).items():
+            path = directory / rel
+            if not path.is_file():
+                raise ArtifactIntegrityError(f"{model} {version}: artifact {rel} is missing; refusing to load")
+            if sha256_file(path) != expected:
+                raise ArtifactIntegrityError(
+                    f"{model} {version}: artifact {rel} does not match its SHA-256 in the manifest "
+                    "(changed after training); refusing to load it. Retrain, or roll back with "
+                    "`sentinel registry rollback`."
+                )
+        return directory, manifest
+
+    def _pointer(self, model: str) -> dict[str, Any] | None:
+        path = self.root / model / _POINTER
+        if not path.is_file():
+            return None
+        try:
+            return json.loads(path.read_text())
+        except json.JSONDecodeError as exc:
+            raise RegistryError(f"champion pointer {path} is unreadable: {exc}") from exc

@@ -1,0 +1,1 @@
+"""Training jobs and the ``sentinel`` CLI: load -> validate -> fit -> backtest -> registry."""

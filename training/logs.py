@@ -1,0 +1,33 @@
+"""Logging for entry points: our events at INFO, Stan and Prophet quiet unless verbose."""
+
+from __future__ import annotations
+
+import logging
+
+__all__ = ["configure_logging", "quiet_third_party"]
+
+
+def quiet_third_party(verbose: bool = False) -> None:
+    """Silence cmdstanpy/prophet chatter. Call in every process that fits (workers too).
+
+    cmdstanpy installs its own handler (and resets its level) the first time it logs, so ask
+    it for that logger first and only then set the level.
+    """
+    level = logging.DEBUG if verbose else logging.WARNING
+    logging.getLogger("prophet.plot").setLevel(logging.DEBUG if verbose else logging.CRITICAL)
+    from cmdstanpy.utils.logging import get_logger
+
+    get_logger()
+    for name in ("cmdstanpy", "prophet"):
+        logger = logging.getLogger(name)
+        logger.setLevel(level)
+        for handler in logger.handlers:
+            handler.setLevel(level)
+
+
+def configure_logging(verbose: bool = False) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    quiet_third_party(verbose)
