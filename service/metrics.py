@@ -1,0 +1,81 @@
+"""Prometheus metrics: request counts and latency per route template, model facts.
+
+Labels stay bounded: the route label is the route *template* (``/v1/forecast/{series_id}``),
+never a raw path, and unmatched paths share one label value.
+"""
+
+from __future__ import annotations
+
+import time
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, disable_created_metrics
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from models.forecast_model import ForecastModel
+
+__all__ = ["Metrics", "MetricsMiddleware"]
+
+disable_created_metrics()  # the *_created series double the exposition and nobody alerts on them
+_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
+
+
+class Metrics:
+    """The service's metrics in their own registry, so each app (and test) has a fresh set."""
+
+    def __init__(self, registry: CollectorRegistry | None = None) -> None:
+        self.registry = registry or CollectorRegistry()
+        r = self.registry
+        self.requests = Counter(
+            "sentinel_http_requests", "HTTP requests by method, route template and status",
+            ["method", "route", "status"], registry=r,
+        )
+        self.latency = Histogram(
+            "sentinel_http_request_duration_seconds", "HTTP request latency by route template",
+            ["method", "route"], buckets=_BUCKETS, registry=r,
+        )
+        self.model_info = Gauge(
+            "sentinel_model_info", "The model version being served (value is always 1)", ["model", "version"], registry=r
+        )
+        self.trained_at = Gauge(
+            "sentinel_model_trained_timestamp_seconds", "When the served model was trained (Unix time)", ["model"], registry=r
+        )
+        self.series = Gauge("sentinel_forecast_series", "Series the served forecast model covers", registry=r)
+        self.reload_failures = Counter(
+            "sentinel_model_reload_failures", "Champion loads that failed (the old model kept serving)", ["model"], registry=r
+        )
+
+    def forecast_loaded(self, model: ForecastModel) -> None:
+        self.model_info.clear()
+        self.model_info.labels("forecast", model.version).set(1)
+        self.trained_at.labels("forecast").set(model.trained_at.timestamp())
+        self.series.set(len(model.infos))
+
+
+class MetricsMiddleware:
+    """Pure ASGI middleware (no per-request task or body buffering) that times every request."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def send_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_status)
+        finally:
+            route = scope.get("route")
+            template = getattr(route, "path", None) or "<unmatched>"
+            method = scope["method"]
+            self.metrics.requests.labels(method, template, str(status)).inc()
+            self.metrics.latency.labels(method, template).observe(time.perf_counter() - started)

@@ -1,0 +1,5 @@
+"""One APIRouter per resource."""
+
+from service.routes import feasibility, forecast, health, metrics, series
+
+__all__ = ["feasibility", "forecast", "health", "metrics", "series"]

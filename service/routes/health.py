@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+
+from service.deps import Store
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz", summary="Liveness: the process answers")
+async def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get("/readyz", summary="Readiness: a champion forecast model is loaded (503 until then)")
+async def readyz(store: Store) -> JSONResponse:
+    model = store.forecast
+    if model is None:
+        detail = store.last_error or "no forecast model is loaded yet"
+        return JSONResponse({"error": "not_ready", "detail": detail}, status_code=503)
+    return JSONResponse({"status": "ready", "forecast_version": model.version})

@@ -1,0 +1,63 @@
+"""``sentinel serve``: run the app under uvicorn and print how to call it."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pandas as pd
+
+from models.contracts import DS, SERIES_ID, Y
+from models.registry import Registry
+
+__all__ = ["example_request", "serve"]
+
+
+def example_request(registry: Registry) -> dict[str, object] | None:
+    """A realistic feasibility request for the champion: next quarter, last year's sales + 5%."""
+    try:
+        version = registry.champion("forecast")
+    except Exception:  # noqa: BLE001 - no example is not an error
+        return None
+    directory = registry.root / "forecast" / version
+    info = json.loads((directory / "series.json").read_text())[0]
+    quarter = pd.Timestamp(info["history_end"]).to_period("Q") + 1
+    start, end = quarter.start_time, quarter.end_time.normalize()
+    if end > pd.Timestamp(info["horizon_end"]):
+        start, end = pd.Timestamp(info["history_end"]) + pd.Timedelta(days=1), pd.Timestamp(info["horizon_end"])
+    history = pd.read_parquet(directory / "history.parquet", filters=[(SERIES_ID, "==", info["series_id"])])
+    last_year = history[(history[DS] >= start - pd.DateOffset(years=1)) & (history[DS] <= end - pd.DateOffset(years=1))]
+    base = float(last_year[Y].sum()) if len(last_year) else float(history[Y].tail(90).mean() * 90)
+    return {
+        "series_id": info["series_id"],
+        "start": f"{start:%Y-%m-%d}",
+        "end": f"{end:%Y-%m-%d}",
+        "target": round(base * 1.05, -3),
+    }
+
+
+def serve(registry: str, host: str, port: int, workers: int, print_example: bool, verbose: bool) -> int:
+    import uvicorn
+
+    os.environ["SENTINEL_REGISTRY"] = str(Path(registry))  # read by every worker's Settings
+    url = f"http://{host}:{port}"
+    print(f"sales-sentinel on {url}  (API docs: {url}/docs, metrics: {url}/metrics)", flush=True)
+    body = example_request(Registry(registry)) if print_example else None
+    if body:
+        print("try, once GET /readyz answers 200:", flush=True)
+        print(
+            f"  curl -s -X POST {url}/v1/feasibility -H 'Content-Type: application/json' \\\n"
+            f"       -d '{json.dumps(body)}'",
+            flush=True,
+        )
+    uvicorn.run(
+        "service.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        access_log=False,
+        log_level="debug" if verbose else "info",
+    )
+    return 0
