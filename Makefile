@@ -35,7 +35,7 @@ run: install
 	fi
 	$(BIN)/sentinel serve --registry $(REGISTRY) --host $(HOST) --port $(PORT) --print-example
 
-test: install-dev
+test: install-dev lint
 	$(BIN)/python -m pytest
 
 # The pre-commit loop: everything but the real-data fits.
@@ -44,6 +44,7 @@ test-fast: install-dev
 
 lint: install-dev
 	$(BIN)/ruff check models service training tests bench
+	$(BIN)/ruff format --check models service training tests bench
 	$(BIN)/mypy
 
 bench: install-dev

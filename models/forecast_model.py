@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from models.contracts import DS, SERIES_ID, Y, Frequency
+from models.contracts import DS, SERIES_ID, Frequency, Y
 from models.errors import InvalidInput, NotFound, OutOfRange
 from models.forecaster import SeriesFit
 

@@ -10,12 +10,16 @@ from __future__ import annotations
 import time
 import zlib
 from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
 
-from models.contracts import DS, Y, Frequency
+from models.contracts import DS, Frequency, Y
 from models.metrics import coverage, mase, seasonal_naive_scale, smape
+
+if TYPE_CHECKING:
+    from prophet import Prophet
 
 __all__ = ["ForecastConfig", "SeriesFit", "fit_series", "make_prophet"]
 
@@ -27,7 +31,7 @@ class ForecastConfig:
     horizon: int
     n_samples: int = 1000
     country_holidays: str | None = None
-    seasonality_mode: str = "additive"
+    seasonality_mode: Literal["additive", "multiplicative"] = "additive"
     changepoint_prior_scale: float = 0.05
     nonnegative: bool = True
     backtest_horizon: int | None = None
@@ -49,7 +53,7 @@ class SeriesFit:
     backtest: dict[str, float] = field(default_factory=dict)
 
 
-def make_prophet(freq: Frequency, history: pd.DataFrame, config: ForecastConfig):  # noqa: ANN201
+def make_prophet(freq: Frequency, history: pd.DataFrame, config: ForecastConfig) -> Prophet:
     """A Prophet model with defaults that suit the frequency and length of ``history``."""
     from prophet import Prophet  # heavy import, kept off the serving path
 
@@ -70,7 +74,7 @@ def make_prophet(freq: Frequency, history: pd.DataFrame, config: ForecastConfig)
 
 def _fit_and_sample(
     history: pd.DataFrame, freq: Frequency, config: ForecastConfig, horizon: int, seed: int
-) -> tuple[object, np.ndarray, np.ndarray]:
+) -> tuple[Prophet, np.ndarray, np.ndarray]:
     model = make_prophet(freq, history, config)
     model.fit(history[[DS, Y]])
     future = pd.DataFrame({DS: pd.date_range(history[DS].iloc[-1], periods=horizon + 1, freq=freq.alias)[1:]})
@@ -83,9 +87,7 @@ def _fit_and_sample(
     return model, yhat, paths.astype(np.float32)
 
 
-def fit_series(
-    series_id: str, history: pd.DataFrame, freq: Frequency, config: ForecastConfig
-) -> SeriesFit:
+def fit_series(series_id: str, history: pd.DataFrame, freq: Frequency, config: ForecastConfig) -> SeriesFit:
     """Fit one series (``ds``, ``y`` sorted, regular) and sample its horizon; backtest if asked."""
     from prophet.serialize import model_to_json
 

@@ -143,7 +143,9 @@ class Registry:
         base = self.root / model
         if not base.is_dir():
             return []
-        return sorted(p.name for p in base.iterdir() if p.is_dir() and (p / MANIFEST).is_file() and not p.name.startswith("."))
+        return sorted(
+            p.name for p in base.iterdir() if p.is_dir() and (p / MANIFEST).is_file() and not p.name.startswith(".")
+        )
 
     def champion(self, model: str) -> str:
         pointer = self._pointer(model)

@@ -14,7 +14,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from models.contracts import DS, SERIES_ID, Y, ColumnMapping, Frequency, infer_frequency
+from models.contracts import DS, SERIES_ID, ColumnMapping, Frequency, Y, infer_frequency
 from models.errors import ValidationFailed
 
 __all__ = ["Problem", "SalesHistory", "ValidationReport", "ValidationRules", "validate_sales"]
@@ -103,9 +103,7 @@ class SalesHistory:
 def _rows(index: pd.Index, values: pd.Series | None = None) -> str:
     """Name up to _SHOW rows (1-based), with their offending values when given."""
     idx = list(index[:_SHOW])
-    parts = [
-        f"row {i + 1}" + (f" ({values.loc[i]!r})" if values is not None else "") for i in idx
-    ]
+    parts = [f"row {i + 1}" + (f" ({values.loc[i]!r})" if values is not None else "") for i in idx]
     more = len(index) - len(idx)
     return ", ".join(parts) + (f" and {more} more" if more > 0 else "")
 
@@ -140,6 +138,7 @@ def validate_sales(
     ids = _check_ids(raw[mapping.id_col], mapping, report)
     ds = _parse_dates(raw[mapping.date_col], mapping, rules, report)
     y = _parse_values(raw[mapping.value_col], mapping, report)
+    _check_negative(ids, y, mapping, rules, report)  # on every row, even those with a bad date
     good = ids.notna() & ds.notna() & y.notna()
     df = pd.DataFrame({SERIES_ID: ids[good], DS: ds[good], Y: y[good]})
 
@@ -147,7 +146,6 @@ def validate_sales(
     if freq is not None and rules.aggregate == "sum":
         df[DS] = freq.label(df[DS])
     df = _check_duplicates(df, rules, report)
-    _check_negative(df, mapping, rules, report)
     if freq is not None:
         df = _check_grid_and_gaps(df, freq, rules, report)
         df = _drop_short(df, freq, rules, report)
@@ -163,15 +161,12 @@ def _check_ids(col: pd.Series, mapping: ColumnMapping, report: ValidationReport)
     if blank.any():
         report.add(
             "missing_series_id",
-            f"column {mapping.id_col!r} is empty in {_rows(ids.index[blank])}; "
-            "every row needs a series id.",
+            f"column {mapping.id_col!r} is empty in {_rows(ids.index[blank])}; every row needs a series id.",
         )
     return ids.mask(blank).astype(object)
 
 
-def _parse_dates(
-    col: pd.Series, mapping: ColumnMapping, rules: ValidationRules, report: ValidationReport
-) -> pd.Series:
+def _parse_dates(col: pd.Series, mapping: ColumnMapping, rules: ValidationRules, report: ValidationReport) -> pd.Series:
     if isinstance(col.dtype, pd.DatetimeTZDtype):
         report.add(
             "timezone_aware_dates",
@@ -206,8 +201,7 @@ def _parse_dates(
                 hint += "; they look day-first, so --date-format %d-%m-%Y (or %d/%m/%Y) is likely"
             report.add(
                 "unparseable_dates",
-                f"column {mapping.date_col!r} has dates that cannot be read in "
-                f"{_rows(text.index[bad], text)}: {hint}.",
+                f"column {mapping.date_col!r} has dates that cannot be read in {_rows(text.index[bad], text)}: {hint}.",
             )
     timed = parsed.notna() & (parsed != parsed.dt.normalize())
     if timed.any():
@@ -291,13 +285,15 @@ def _check_duplicates(df: pd.DataFrame, rules: ValidationRules, report: Validati
     return df.drop_duplicates(key)
 
 
-def _check_negative(df: pd.DataFrame, mapping: ColumnMapping, rules: ValidationRules, report: ValidationReport) -> None:
-    neg = df[Y] < 0
+def _check_negative(
+    ids: pd.Series, y: pd.Series, mapping: ColumnMapping, rules: ValidationRules, report: ValidationReport
+) -> None:
+    neg = y < 0
     if neg.any() and not rules.allow_negative:
-        series = list(df.loc[neg, SERIES_ID].unique())
+        series = [str(s) for s in ids[neg].dropna().unique()]
         report.add(
             "negative_values",
-            f"column {mapping.value_col!r} is negative in {_rows(df.index[neg], df[Y])} "
+            f"column {mapping.value_col!r} is negative in {_rows(y.index[neg], y)} "
             f"(series {_names(series)}); sales are non-negative: fix them, or pass "
             "--allow-negative if returns are netted into sales.",
         )
@@ -317,8 +313,10 @@ def _check_grid_and_gaps(
         return df
     filled, gappy = [], []
     for sid, g in df.groupby(SERIES_ID, sort=False):
-        full = freq.range(g[DS].iloc[0], periods=1) if len(g) == 1 else pd.date_range(
-            g[DS].min(), g[DS].max(), freq=freq.alias
+        full = (
+            freq.range(g[DS].iloc[0], periods=1)
+            if len(g) == 1
+            else pd.date_range(g[DS].min(), g[DS].max(), freq=freq.alias)
         )
         if len(full) == len(g):
             filled.append(g)

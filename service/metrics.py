@@ -26,22 +26,36 @@ class Metrics:
         self.registry = registry or CollectorRegistry()
         r = self.registry
         self.requests = Counter(
-            "sentinel_http_requests", "HTTP requests by method, route template and status",
-            ["method", "route", "status"], registry=r,
+            "sentinel_http_requests",
+            "HTTP requests by method, route template and status",
+            ["method", "route", "status"],
+            registry=r,
         )
         self.latency = Histogram(
-            "sentinel_http_request_duration_seconds", "HTTP request latency by route template",
-            ["method", "route"], buckets=_BUCKETS, registry=r,
+            "sentinel_http_request_duration_seconds",
+            "HTTP request latency by route template",
+            ["method", "route"],
+            buckets=_BUCKETS,
+            registry=r,
         )
         self.model_info = Gauge(
-            "sentinel_model_info", "The model version being served (value is always 1)", ["model", "version"], registry=r
+            "sentinel_model_info",
+            "The model version being served (value is always 1)",
+            ["model", "version"],
+            registry=r,
         )
         self.trained_at = Gauge(
-            "sentinel_model_trained_timestamp_seconds", "When the served model was trained (Unix time)", ["model"], registry=r
+            "sentinel_model_trained_timestamp_seconds",
+            "When the served model was trained (Unix time)",
+            ["model"],
+            registry=r,
         )
         self.series = Gauge("sentinel_forecast_series", "Series the served forecast model covers", registry=r)
         self.reload_failures = Counter(
-            "sentinel_model_reload_failures", "Champion loads that failed (the old model kept serving)", ["model"], registry=r
+            "sentinel_model_reload_failures",
+            "Champion loads that failed (the old model kept serving)",
+            ["model"],
+            registry=r,
         )
 
     def forecast_loaded(self, model: ForecastModel) -> None:

@@ -8,7 +8,7 @@ import platform
 import time
 from dataclasses import dataclass, field
 from importlib import metadata
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -43,7 +43,9 @@ class TrainSummary:
     warnings: list[str] = field(default_factory=list)
 
 
-def _fit_one(series_id: str, history: pd.DataFrame, freq: Frequency, config: ForecastConfig, verbose: bool) -> SeriesFit:
+def _fit_one(
+    series_id: str, history: pd.DataFrame, freq: Frequency, config: ForecastConfig, verbose: bool
+) -> SeriesFit:
     quiet_third_party(verbose)  # runs in a worker process
     return fit_series(series_id, history, freq, config)
 
@@ -80,7 +82,7 @@ def train_forecast(
     horizon: int | None = None,
     n_samples: int = 1000,
     country_holidays: str | None = None,
-    seasonality_mode: str = "additive",
+    seasonality_mode: Literal["additive", "multiplicative"] = "additive",
     backtest: bool = True,
     promote: bool = True,
     n_jobs: int = -1,
@@ -107,7 +109,9 @@ def train_forecast(
     )
     groups = list(history.frame.groupby(SERIES_ID, sort=False))
     log.info("fitting %d %s series (horizon %d, %d sample paths)", len(groups), freq.kind, h, n_samples)
-    jobs = (delayed(_fit_one)(str(sid), g[[DS, "y"]].reset_index(drop=True), freq, config, verbose) for sid, g in groups)
+    jobs = (
+        delayed(_fit_one)(str(sid), g[[DS, "y"]].reset_index(drop=True), freq, config, verbose) for sid, g in groups
+    )
     results = Parallel(n_jobs=n_jobs, return_as="generator")(jobs)
     fits: list[SeriesFit] = list(
         tqdm(results, total=len(groups), desc="fitting series", unit="series", disable=not progress)

@@ -95,9 +95,7 @@ def make_customers(seed: int = 7, n: int = 5000) -> pd.DataFrame:
     """A churn-labelled customer snapshot with numeric, categorical and boolean features."""
     rng = np.random.default_rng(seed + 1)
     contract = rng.choice(["month-to-month", "one-year", "two-year"], n, p=[0.55, 0.25, 0.20])
-    tenure = np.where(
-        contract == "month-to-month", rng.integers(0, 36, n), rng.integers(6, 73, n)
-    )
+    tenure = np.where(contract == "month-to-month", rng.integers(0, 36, n), rng.integers(6, 73, n))
     region = rng.choice(list(REGIONS), n)
     payment = rng.choice(["card", "direct-debit", "invoice"], n, p=[0.45, 0.35, 0.20])
     monthly_value = np.round(rng.lognormal(4.0, 0.45, n), 2)

@@ -1,0 +1,34 @@
+"""Shared fixtures: a small trained registry (real Prophet fits, once per session)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from models.registry import Registry
+from training.forecast_job import train_forecast
+from training.sample import make_sales
+
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+def shared_data(*parts: str) -> Path:
+    """A file under ../shared/data, or skip naming what is missing."""
+    path = SHARED_DATA.joinpath(*parts)
+    if not path.is_file():
+        pytest.skip(f"{path} not found: these tests read the shared datasets from ../shared/data")
+    return path
+
+
+@pytest.fixture(scope="session")
+def small_sales():
+    """Four stores (one per region) of the built-in sample company."""
+    return make_sales(seed=7, stores_per_region=1)
+
+
+@pytest.fixture(scope="session")
+def trained_registry(tmp_path_factory, small_sales) -> Registry:
+    registry = Registry(tmp_path_factory.mktemp("registry"))
+    train_forecast(small_sales, registry, horizon=120, n_samples=300, country_holidays="US", n_jobs=2, progress=False)
+    return registry

@@ -1,0 +1,83 @@
+"""Registry atomicity, promotion, rollback and tamper detection."""
+
+import json
+
+import pytest
+
+from models.errors import ArtifactIntegrityError, NoChampion, NotFound, RegistryError
+from models.registry import Registry
+
+
+def publish(registry: Registry, payload: str = "weights") -> str:
+    with registry.stage("forecast") as staged:
+        (staged.path / "model.bin").write_text(payload)
+        staged.manifest["note"] = payload
+    return staged.version
+
+
+def test_a_finished_version_has_a_manifest_with_checksums(tmp_path):
+    registry = Registry(tmp_path)
+    version = publish(registry)
+    manifest = registry.manifest("forecast", version)
+    assert manifest["version"] == version and manifest["note"] == "weights"
+    assert set(manifest["files"]) == {"model.bin"} and len(manifest["files"]["model.bin"]) == 64
+
+
+def test_a_failed_run_leaves_nothing_visible(tmp_path):
+    registry = Registry(tmp_path)
+    with pytest.raises(RuntimeError), registry.stage("forecast") as staged:
+        (staged.path / "model.bin").write_text("half")
+        raise RuntimeError("crash mid-training")
+    assert registry.versions("forecast") == []
+    assert [p.name for p in (tmp_path / "forecast").iterdir()] == []
+
+
+def test_staging_directories_of_a_killed_run_are_never_listed(tmp_path):
+    registry = Registry(tmp_path)
+    (tmp_path / "forecast" / ".staging-20260101T000000Z-dead00").mkdir(parents=True)
+    assert registry.versions("forecast") == []
+
+
+def test_promote_and_rollback_switch_the_champion(tmp_path):
+    registry = Registry(tmp_path)
+    with pytest.raises(NoChampion, match="sentinel train forecast"):
+        registry.champion("forecast")
+    first, second = publish(registry, "one"), publish(registry, "two")
+    registry.promote("forecast", first)
+    registry.promote("forecast", second)
+    assert registry.champion("forecast") == second
+    assert registry.rollback("forecast") == first
+    assert registry.champion("forecast") == first
+    with pytest.raises(RegistryError, match="no previous champion"):
+        registry.rollback("forecast")
+
+
+def test_tampered_artifact_is_refused_and_cannot_be_promoted(tmp_path):
+    registry = Registry(tmp_path)
+    version = publish(registry)
+    (tmp_path / "forecast" / version / "model.bin").write_text("evil")
+    with pytest.raises(ArtifactIntegrityError, match="model.bin does not match its SHA-256"):
+        registry.open_version("forecast", version)
+    with pytest.raises(ArtifactIntegrityError):
+        registry.promote("forecast", version)
+    with pytest.raises(NoChampion):
+        registry.champion("forecast")
+
+
+def test_missing_artifact_and_unknown_version_are_named(tmp_path):
+    registry = Registry(tmp_path)
+    version = publish(registry)
+    (tmp_path / "forecast" / version / "model.bin").unlink()
+    with pytest.raises(ArtifactIntegrityError, match="missing"):
+        registry.open_version("forecast", version)
+    with pytest.raises(NotFound, match="no version 'v0'"):
+        registry.open_version("forecast", "v0")
+
+
+def test_pointer_is_plain_json_with_history(tmp_path):
+    registry = Registry(tmp_path)
+    first, second = publish(registry), publish(registry)
+    registry.promote("forecast", first)
+    registry.promote("forecast", second)
+    pointer = json.loads((tmp_path / "forecast" / "champion.json").read_text())
+    assert pointer["version"] == second and pointer["previous"] == [first]
