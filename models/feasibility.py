@@ -57,9 +57,11 @@ def assess(totals: np.ndarray, target: float, cutoffs: VerdictCutoffs = VerdictC
     """
     if not np.isfinite(target):
         raise InvalidInput(f"target must be a finite number, got {target!r}")
-    probability = float(np.count_nonzero(totals >= target)) / totals.size
-    expected = float(totals.mean())
-    p10, p50, p90 = (float(q) for q in np.quantile(totals, [0.1, 0.5, 0.9]))
+    ordered = np.sort(totals)  # one sort serves the probability and every quantile
+    n = ordered.size
+    probability = float(n - np.searchsorted(ordered, target, side="left")) / n
+    expected = float(ordered.sum()) / n
+    p10, p50, p90 = (_quantile(ordered, q) for q in (0.1, 0.5, 0.9))
     return Feasibility(
         probability=probability,
         expected=expected,
@@ -69,3 +71,11 @@ def assess(totals: np.ndarray, target: float, cutoffs: VerdictCutoffs = VerdictC
         gap=float(target) - expected,
         verdict=cutoffs.verdict(probability),
     )
+
+
+def _quantile(ordered: np.ndarray, q: float) -> float:
+    """numpy's default (linear) quantile of already sorted data, without re-sorting."""
+    pos = (ordered.size - 1) * q
+    lo = int(pos)
+    hi = min(lo + 1, ordered.size - 1)
+    return float(ordered[lo] + (ordered[hi] - ordered[lo]) * (pos - lo))

@@ -68,6 +68,9 @@ def create_app(settings: Settings | None = None, metrics: Metrics | None = None)
     app.state.cutoffs = cutoffs
     install_error_handlers(app)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
-    for module in (routes.health, routes.series, routes.forecast, routes.feasibility, routes.metrics):
+    # Starlette matches routes in order: the hot ones first, FastAPI's docs routes last.
+    for module in (routes.feasibility, routes.health, routes.forecast, routes.series, routes.metrics):
         app.include_router(module.router)
+    docs = {app.openapi_url, app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url}
+    app.router.routes.sort(key=lambda route: getattr(route, "path", None) in docs)
     return app

@@ -1,4 +1,8 @@
-"""Dependencies shared by routes, as ``Annotated`` aliases so signatures read like prose."""
+"""Dependencies shared by routes, as ``Annotated`` aliases so signatures read like prose.
+
+They are ``async def`` on purpose: FastAPI runs a plain ``def`` dependency in the thread pool,
+and those hops cost more than the feasibility computation itself.
+"""
 
 from __future__ import annotations
 
@@ -13,15 +17,15 @@ from service.state import ModelStore
 __all__ = ["Cutoffs", "Forecasts", "Store"]
 
 
-def _store(request: Request) -> ModelStore:
+async def _store(request: Request) -> ModelStore:
     return request.app.state.models
 
 
-def _forecast(request: Request) -> ForecastModel:
+async def _forecast(request: Request) -> ForecastModel:
     return request.app.state.models.require_forecast()
 
 
-def _cutoffs(request: Request) -> VerdictCutoffs:
+async def _cutoffs(request: Request) -> VerdictCutoffs:
     return request.app.state.cutoffs
 
 

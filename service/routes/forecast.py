@@ -24,14 +24,14 @@ def forecast(
 ) -> dict[str, object]:
     # A sync route: the first request per (series, level) computes quantiles over the
     # sample paths, which is CPU work that belongs in the thread pool.
-    frame = model.forecast(series_id, horizon, level)
+    columns = model.forecast(series_id, horizon, level)
     return {
         "series_id": series_id,
         "model_version": model.version,
         "freq": model.freq.alias,
         "level": level,
         "points": [
-            {"ds": ds.date(), "yhat": yhat, "lower": lo, "upper": hi}
-            for ds, yhat, lo, hi in frame.itertuples(index=False)
+            {"ds": ds, "yhat": yhat, "lower": lo, "upper": hi}
+            for ds, yhat, lo, hi in zip(columns["ds"], columns["yhat"], columns["lower"], columns["upper"], strict=True)
         ],
     }

@@ -61,8 +61,8 @@ def test_reversed_period_and_unknown_series_are_named():
 
 
 def test_forecast_bands_come_from_the_samples():
-    frame = model().forecast("s", horizon=2, level=80)
-    assert list(frame["ds"].dt.strftime("%Y-%m-%d")) == ["2024-01-05", "2024-01-06"]
-    assert frame["lower"].iloc[0] == pytest.approx(11.0) and frame["upper"].iloc[0] == pytest.approx(19.0)
+    columns = model().forecast("s", horizon=2, level=80)
+    assert [f"{d:%Y-%m-%d}" for d in columns["ds"]] == ["2024-01-05", "2024-01-06"]
+    assert columns["lower"][0] == pytest.approx(11.0) and columns["upper"][0] == pytest.approx(19.0)
     with pytest.raises(OutOfRange, match="between 1 and 3"):
         model().forecast("s", horizon=4, level=80)
