@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -10,14 +11,14 @@ from models.registry import Registry
 from training.forecast_job import train_forecast
 from training.sample import make_sales
 
-SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+SHARED_DATA = Path(os.environ.get("SENTINEL_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
 
 
 def shared_data(*parts: str) -> Path:
     """A file under ../shared/data, or skip naming what is missing."""
     path = SHARED_DATA.joinpath(*parts)
     if not path.is_file():
-        pytest.skip(f"{path} not found: these tests read the shared datasets from ../shared/data")
+        pytest.skip(f"{path} not found: these tests read ../shared/data (or $SENTINEL_SHARED_DATA)")
     return path
 
 
