@@ -45,6 +45,9 @@ class SeriesInfo:
     horizon_end: str
     n_obs: int
     backtest: dict[str, float]
+    model: str = "prophet"  # "prophet" or "prophet+ets": the per-series choice
+    prophet_weight: float = 1.0
+    multiplicative: bool = False  # errors calibrated on the log scale
 
     def public(self, model_version: str) -> dict[str, Any]:
         return {
@@ -53,6 +56,7 @@ class SeriesInfo:
             "history_start": self.history_start,
             "history_end": self.history_end,
             "horizon_end": self.horizon_end,
+            "model": self.model,
             "model_version": model_version,
         }
 
@@ -88,12 +92,15 @@ def save_forecast(
                 horizon_end=f"{horizon_end:%Y-%m-%d}",
                 n_obs=len(h),
                 backtest=fit.backtest,
+                model=fit.model,
+                prophet_weight=fit.prophet_weight,
+                multiplicative=fit.multiplicative,
             )
         )
     kept = history[history[SERIES_ID].isin([f.series_id for f in fits])]
     kept.to_parquet(directory / "history.parquet", index=False)
     np.save(directory / "yhat.npy", np.stack([f.yhat for f in fits]).astype(np.float64))
-    np.save(directory / "paths.npy", np.stack([f.paths for f in fits]).astype(np.float32))
+    np.save(directory / "paths.npy", np.stack([f.paths for f in fits if f.paths is not None]).astype(np.float32))
     (directory / "series.json").write_text(json.dumps([i.__dict__ for i in infos], indent=1))
     return infos
 

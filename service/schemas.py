@@ -13,6 +13,7 @@ __all__ = [
     "FeasibilityResponse",
     "ForecastPoint",
     "ForecastResponse",
+    "SeriesDetail",
     "SeriesList",
     "SeriesOut",
 ]
@@ -29,11 +30,19 @@ class SeriesOut(BaseModel):
     history_start: dt.date
     history_end: dt.date
     horizon_end: dt.date
+    model: str = Field(description="per-series choice: prophet, or prophet+ets (equal-weight combination)")
     model_version: str
 
 
 class SeriesList(BaseModel):
     series: list[SeriesOut]
+
+
+class SeriesDetail(SeriesOut):
+    backtest: dict[str, float] = Field(
+        description="latest rolling origin: horizon, MASE, sMAPE, and 80%/95% coverage of the calibrated bands"
+    )
+    calibration: dict[str, object] = Field(description="the pooled error-path library this series samples from")
 
 
 class ForecastPoint(BaseModel):

@@ -31,5 +31,14 @@ def small_sales():
 @pytest.fixture(scope="session")
 def trained_registry(tmp_path_factory, small_sales) -> Registry:
     registry = Registry(tmp_path_factory.mktemp("registry"))
-    train_forecast(small_sales, registry, horizon=120, n_samples=300, country_holidays="US", n_jobs=2, progress=False)
+    train_forecast(
+        small_sales,
+        registry,
+        horizon=120,
+        n_samples=300,
+        country_holidays="US",
+        calibration_folds=3,
+        n_jobs=2,
+        progress=False,
+    )
     return registry

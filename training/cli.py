@@ -63,12 +63,30 @@ def _build_parser() -> argparse.ArgumentParser:
     fc.add_argument("--horizon", type=int, help="periods ahead (default: a year at the data's frequency)")
     fc.add_argument("--samples", type=int, default=1000, help="sample paths per series (default %(default)s)")
     fc.add_argument("--country-holidays", metavar="CC", help="add a country's holidays, e.g. US, DE")
-    fc.add_argument("--seasonality-mode", choices=["additive", "multiplicative"], default="additive")
-    fc.add_argument("--no-backtest", action="store_true", help="skip the holdout backtest")
+    fc.add_argument(
+        "--seasonality-mode",
+        choices=["auto", "additive", "multiplicative"],
+        default="auto",
+        help="auto: multiplicative for positive series (default)",
+    )
+    fc.add_argument("--no-ensemble", action="store_true", help="Prophet alone (no per-series Prophet+AutoETS choice)")
+    fc.add_argument("--folds", type=int, help="rolling origins per series for backtest and calibration")
     fc.add_argument("--no-promote", action="store_true", help="store the version without making it champion")
     fc.add_argument("--jobs", type=int, default=-1, help="parallel processes (default: all cores)")
     fc.add_argument("--json", action="store_true", help="print the summary as JSON")
     _registry_arg(fc)
+
+    ev = sub.add_parser("evaluate", help="rolling-origin backtest of the forecaster, optionally beside peers")
+    ev.add_argument("--data", required=True, help="sales history: CSV (optionally .gz) or Parquet")
+    _mapping_args(ev)
+    ev.add_argument("--horizon", type=int, required=True, help="periods per origin")
+    ev.add_argument("--cutoffs", type=int, default=3, help="rolling origins (default %(default)s)")
+    ev.add_argument("--peers", action="store_true", help="also Prophet (defaults), AutoETS and seasonal naive")
+    ev.add_argument("--complete-only", action="store_true", help="only series observed on every date")
+    ev.add_argument("--max-series", type=int, help="evaluate N series, evenly spaced over the sorted ids")
+    ev.add_argument("--samples", type=int, default=1000)
+    ev.add_argument("--jobs", type=int, default=-1)
+    ev.add_argument("--out", type=Path, help="write evaluation.json and PNG plots here")
 
     serve = sub.add_parser("serve", help="run the HTTP service")
     _registry_arg(serve)
@@ -125,7 +143,8 @@ def _cmd_train_forecast(args: argparse.Namespace) -> int:
         n_samples=args.samples,
         country_holidays=args.country_holidays,
         seasonality_mode=args.seasonality_mode,
-        backtest=not args.no_backtest,
+        ensemble=not args.no_ensemble,
+        calibration_folds=args.folds,
         promote=not args.no_promote,
         n_jobs=args.jobs,
         progress=sys.stderr.isatty() and not args.json,
@@ -142,16 +161,88 @@ def _cmd_train_forecast(args: argparse.Namespace) -> int:
     print(f"  fitted:   {len(s.fitted)} series in {s.seconds:.1f} s ({per:.2f} s/series incl. backtest)")
     if s.skipped:
         print(f"  skipped:  {len(s.skipped)} series too short: {', '.join(s.skipped[:10])}")
-    print(f"  horizon:  {s.config.horizon} periods, {s.config.n_samples} sample paths per series")
+    print(f"  horizon:  {s.config.horizon} periods, {s.config.n_samples} calibrated sample paths per series")
     if bt:
         print(
-            f"  backtest: last {bt['horizon']} periods held out: median MASE {bt['median_mase']:.3f}, "
-            f"median sMAPE {bt['median_smape']:.3f}, 80% coverage {bt['coverage_80']:.2f}, "
-            f"95% coverage {bt['coverage_95']:.2f}"
+            f"  backtest: latest rolling origin, {bt['horizon']} periods: median MASE {bt['median_mase']:.3f}, "
+            f"median sMAPE {bt['median_smape']:.3f}; Prophet+AutoETS chosen for {bt['share_prophet_ets']:.0%} of series"
         )
+    for scale, lib in s.calibration.items():
+        print(f"  calibration: {lib['paths']} {scale} error paths from {s.config.calibration_folds} rolling origins")
     for w in s.warnings:
         print(f"  warning:  {w}")
     print(f"  registry: {Path(args.registry) / 'forecast' / s.version}")
+    return 0
+
+
+def _select_series(raw, mapping: ColumnMapping, complete_only: bool, max_series: int | None):  # noqa: ANN001, ANN202
+    ids = raw[mapping.id_col].astype("string")
+    if complete_only:
+        dates = raw.groupby(ids)[mapping.date_col].nunique()
+        ids_kept = set(dates.index[dates == dates.max()])
+        raw, ids = raw[ids.isin(ids_kept)], ids[ids.isin(ids_kept)]
+    if max_series:
+        unique = sorted(ids.unique())
+        step = max(1, len(unique) / max_series)
+        chosen = {unique[int(i * step)] for i in range(min(max_series, len(unique)))}
+        raw = raw[ids.isin(chosen)]
+    return raw
+
+
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    from models.forecaster import ForecastConfig
+    from models.validation import validate_sales
+    from training.evaluate import evaluate, render_table
+    from training.fitting import default_folds
+    from training.load import read_table
+
+    mapping = ColumnMapping(args.id_col, args.date_col, args.value_col)
+    rules = ValidationRules(
+        freq=args.freq,
+        date_format=args.date_format,
+        aggregate=args.aggregate,
+        allow_negative=args.allow_negative,
+        fill_gaps=args.fill_gaps,
+        min_length=args.min_length,
+    )
+    raw = _select_series(read_table(args.data, mapping), mapping, args.complete_only, args.max_series)
+    history = validate_sales(raw, mapping, rules)
+    n_series = len(history.series_ids)
+    config = ForecastConfig(
+        horizon=args.horizon,
+        n_samples=args.samples,
+        nonnegative=not args.allow_negative,
+        calibration_folds=default_folds(n_series),
+    )
+    result = evaluate(
+        history,
+        args.horizon,
+        args.cutoffs,
+        peers=args.peers,
+        config=config,
+        n_jobs=args.jobs,
+        progress=sys.stderr.isatty(),
+    )
+    meta = result.meta
+    print(
+        f"{args.data}: {meta['series']} series, {meta['freq']}, horizon {meta['horizon']}, origins {meta['origins']}"
+        f" ({meta['series_origins_scored']} series x origins scored, {meta['series_origins_skipped']} too short)"
+    )
+    print(render_table(result))
+    if args.out:
+        from training.plots import write_plots
+
+        args.out.mkdir(parents=True, exist_ok=True)
+        payload = {
+            "data": str(args.data),
+            "meta": meta,
+            "table": result.table,
+            "reliability": result.reliability,
+            "coverage_by_step": result.coverage_by_step,
+        }
+        (args.out / "evaluation.json").write_text(json.dumps(payload, indent=2))
+        for path in [args.out / "evaluation.json", *write_plots(result, args.out, Path(args.data).name)]:
+            print(f"wrote {path}")
     return 0
 
 
@@ -187,7 +278,7 @@ def main(argv: list[str] | None = None) -> int:
     from training.logs import configure_logging
 
     configure_logging(args.verbose)
-    handlers = {"sample": _cmd_sample, "serve": _cmd_serve, "registry": _cmd_registry}
+    handlers = {"sample": _cmd_sample, "serve": _cmd_serve, "registry": _cmd_registry, "evaluate": _cmd_evaluate}
     handler = _cmd_train_forecast if args.command == "train" else handlers[args.command]
     try:
         return handler(args)

@@ -1,4 +1,4 @@
-"""The forecast training job: validate -> fit in parallel -> backtest -> registry -> promote."""
+"""The forecast training job: validate -> fit and backtest in parallel -> calibrate -> registry -> promote."""
 
 from __future__ import annotations
 
@@ -12,21 +12,18 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from joblib import Parallel, delayed
-from tqdm import tqdm
 
-from models.contracts import DS, SERIES_ID, ColumnMapping, Frequency
+from models.contracts import DS, ColumnMapping, Frequency
 from models.forecast_model import save_forecast
-from models.forecaster import ForecastConfig, SeriesFit, fit_series
+from models.forecaster import ForecastConfig, SeriesFit
 from models.registry import Registry
 from models.validation import SalesHistory, ValidationRules, validate_sales
-from training.logs import quiet_third_party
+from training.fitting import default_folds, fit_all
 
 __all__ = ["TrainSummary", "summary_dict", "train_forecast"]
 
 log = logging.getLogger(__name__)
 MODEL = "forecast"
-_BACKTEST_HORIZON = {"daily": 90, "weekly": 13, "monthly": 12}
 
 
 @dataclass
@@ -41,13 +38,7 @@ class TrainSummary:
     config: ForecastConfig
     metrics: dict[str, float]
     warnings: list[str] = field(default_factory=list)
-
-
-def _fit_one(
-    series_id: str, history: pd.DataFrame, freq: Frequency, config: ForecastConfig, verbose: bool
-) -> SeriesFit:
-    quiet_third_party(verbose)  # runs in a worker process
-    return fit_series(series_id, history, freq, config)
+    calibration: dict[str, Any] = field(default_factory=dict)
 
 
 def _library_versions() -> dict[str, str]:
@@ -65,11 +56,14 @@ def _aggregate_backtest(fits: list[SeriesFit]) -> dict[str, float]:
     scored = [f.backtest for f in fits if f.backtest]
     if not scored:
         return {}
-    out: dict[str, float] = {"series_backtested": len(scored), "horizon": scored[0]["horizon"]}
+    out: dict[str, float] = {"series_backtested": len(scored), "horizon": max(b["horizon"] for b in scored)}
     for key in ("mase", "smape"):
         out[f"median_{key}"] = float(np.median([b[key] for b in scored]))
     for key in ("coverage_80", "coverage_95"):
-        out[key] = float(np.mean([b[key] for b in scored]))
+        values = [b[key] for b in scored if key in b]
+        if values:
+            out[key] = float(np.mean(values))
+    out["share_prophet_ets"] = float(np.mean([f.model == "prophet+ets" for f in fits]))
     return out
 
 
@@ -82,15 +76,16 @@ def train_forecast(
     horizon: int | None = None,
     n_samples: int = 1000,
     country_holidays: str | None = None,
-    seasonality_mode: Literal["additive", "multiplicative"] = "additive",
-    backtest: bool = True,
+    seasonality_mode: Literal["auto", "additive", "multiplicative"] = "auto",
+    ensemble: bool = True,
+    calibration_folds: int | None = None,
     promote: bool = True,
     n_jobs: int = -1,
     progress: bool = True,
     verbose: bool = False,
     source: str | None = None,
 ) -> TrainSummary:
-    """Train one Prophet model per series and store them as a new registry version.
+    """Train the forecaster per series, calibrate jointly, and store a new registry version.
 
     Validation runs first and raises ``ValidationFailed`` before anything is fitted or
     written; the new version appears in the registry only once it is complete.
@@ -99,23 +94,25 @@ def train_forecast(
     history: SalesHistory = validate_sales(raw, mapping, rules)
     freq = history.freq
     h = horizon or freq.default_horizon
+    n_series = history.frame["series_id"].nunique()
     config = ForecastConfig(
         horizon=h,
         n_samples=n_samples,
         country_holidays=country_holidays,
         seasonality_mode=seasonality_mode,
         nonnegative=not rules.allow_negative,
-        backtest_horizon=min(h, _BACKTEST_HORIZON[freq.kind]) if backtest else None,
+        ensemble=ensemble,
+        calibration_folds=calibration_folds or default_folds(n_series),
     )
-    groups = list(history.frame.groupby(SERIES_ID, sort=False))
-    log.info("fitting %d %s series (horizon %d, %d sample paths)", len(groups), freq.kind, h, n_samples)
-    jobs = (
-        delayed(_fit_one)(str(sid), g[[DS, "y"]].reset_index(drop=True), freq, config, verbose) for sid, g in groups
+    log.info(
+        "fitting %d %s series (horizon %d, %d rolling origins, %d sample paths)",
+        n_series,
+        freq.kind,
+        h,
+        config.calibration_folds,
+        n_samples,
     )
-    results = Parallel(n_jobs=n_jobs, return_as="generator")(jobs)
-    fits: list[SeriesFit] = list(
-        tqdm(results, total=len(groups), desc="fitting series", unit="series", disable=not progress)
-    )
+    fits, calibration = fit_all(history.frame, freq, config, n_jobs=n_jobs, progress=progress, verbose=verbose)
     metrics = _aggregate_backtest(fits)
     fingerprint = pd.util.hash_pandas_object(history.frame, index=False).to_numpy()
     with registry.stage(MODEL) as staged:
@@ -138,6 +135,11 @@ def train_forecast(
                     "mapping": mapping.__dict__,
                 },
                 "metrics": {"backtest": metrics, "fit_seconds_total": sum(f.fit_seconds for f in fits)},
+                "calibration": {
+                    "method": "pooled standardised error paths from rolling-origin folds",
+                    "folds_per_series": config.calibration_folds,
+                    "libraries": calibration,
+                },
                 "libraries": _library_versions(),
             }
         )
@@ -153,8 +155,18 @@ def train_forecast(
         seconds=time.perf_counter() - started,
         config=config,
         metrics=metrics,
-        warnings=[p.message for p in history.report.warnings],
+        warnings=[p.message for p in history.report.warnings] + _coarse_warnings(calibration),
+        calibration=calibration,
     )
+
+
+def _coarse_warnings(calibration: dict[str, Any]) -> list[str]:
+    return [
+        f"the {scale} calibration pool has only {lib['min_paths_per_step']} error paths at some horizon "
+        "steps: probabilities are coarse; more series or a longer history make them finer"
+        for scale, lib in calibration.items()
+        if lib["coarse"]
+    ]
 
 
 def summary_dict(summary: TrainSummary) -> dict[str, Any]:

@@ -13,7 +13,8 @@ def quiet_third_party(verbose: bool = False) -> None:
     cmdstanpy installs its own handler (and resets its level) the first time it logs, so ask
     it for that logger first and only then set the level.
     """
-    level = logging.DEBUG if verbose else logging.WARNING
+    # Prophet warns per fit about short histories; our rolling origins are short on purpose.
+    level = logging.DEBUG if verbose else logging.ERROR
     logging.getLogger("prophet.plot").setLevel(logging.DEBUG if verbose else logging.CRITICAL)
     from cmdstanpy.utils.logging import get_logger
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from service.deps import Forecasts
-from service.schemas import SeriesList
+from service.schemas import ErrorBody, SeriesDetail, SeriesList
 
 router = APIRouter(prefix="/v1", tags=["forecast"])
 
@@ -11,3 +11,16 @@ router = APIRouter(prefix="/v1", tags=["forecast"])
 @router.get("/series", response_model=SeriesList, summary="Series the champion forecast model covers")
 async def list_series(model: Forecasts) -> dict[str, object]:
     return {"series": [info.public(model.version) for info in model.infos]}
+
+
+@router.get(
+    "/series/{series_id}",
+    response_model=SeriesDetail,
+    responses={404: {"model": ErrorBody}},
+    summary="One series: its model choice, backtest accuracy and calibration",
+)
+async def series_detail(series_id: str, model: Forecasts) -> dict[str, object]:
+    info = model.info(series_id)
+    libraries = model.manifest.get("calibration", {}).get("libraries", {})
+    calibration = libraries.get("multiplicative" if info.multiplicative else "additive", {})
+    return {**info.public(model.version), "backtest": info.backtest, "calibration": calibration}

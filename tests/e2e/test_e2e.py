@@ -52,6 +52,8 @@ def test_sample_train_serve_query(tmp_path):
         "100",
         "--samples",
         "200",
+        "--folds",
+        "2",
         "--registry",
         str(registry),
     )

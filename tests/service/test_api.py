@@ -21,7 +21,7 @@ def test_ready_and_series_listed(client, trained_registry):
     series = client.get("/v1/series").json()["series"]
     assert [s["series_id"] for s in series] == ["store-01", "store-02", "store-03", "store-04"]
     first = series[0]
-    assert first["freq"] == "D" and first["model_version"] == version
+    assert first["freq"] == "D" and first["model_version"] == version and first["model"] == "prophet"
     assert (first["history_start"], first["history_end"], first["horizon_end"]) == (
         "2023-10-01",
         "2026-10-31",
@@ -45,7 +45,8 @@ def test_feasibility_is_read_off_the_distribution_of_the_period_total(client):
     assert base["probability"] == 1.0 and base["verdict"] == "likely"
     assert base["p10"] <= base["p50"] <= base["p90"] and base["actual_to_date"] == 0
     at_median = client.post("/v1/feasibility", json={**request, "target": base["p50"]}).json()
-    assert at_median["probability"] == pytest.approx(0.5, abs=0.01) and at_median["verdict"] == "stretch"
+    # At least half of the totals lie at or above their median (ties from pooled paths add a little).
+    assert 0.5 <= at_median["probability"] <= 0.6 and at_median["verdict"] == "stretch"
     above = client.post("/v1/feasibility", json={**request, "target": base["p90"] * 1.5}).json()
     assert above["probability"] == 0.0 and above["verdict"] == "unlikely"
     assert above["gap"] == pytest.approx(above["target"] - above["expected"])
@@ -164,3 +165,12 @@ def test_openapi_docs_show_an_example(client):
     assert client.get("/docs").status_code == 200
     schema = client.get("/openapi.json").json()
     assert schema["components"]["schemas"]["FeasibilityRequest"]["examples"][0]["series_id"] == "store-01"
+
+
+def test_series_detail_shows_model_backtest_and_calibration(client):
+    body = client.get("/v1/series/store-02").json()
+    assert body["series_id"] == "store-02" and body["model"] == "prophet"
+    assert body["backtest"]["horizon"] == 120 and body["backtest"]["mase"] > 0
+    assert 0 <= body["backtest"]["coverage_80"] <= 1
+    assert body["calibration"]["paths"] == 12  # 4 series x 3 rolling origins
+    assert client.get("/v1/series/nope").status_code == 404

@@ -1,36 +1,44 @@
-"""A real Prophet fit on a synthetic series with known structure."""
+"""Real fits on synthetic series with known structure."""
 
 import numpy as np
 import pandas as pd
 import pytest
 from prophet.serialize import model_from_json
 
+from models.calibration import calibrate
 from models.contracts import Frequency
 from models.forecaster import ForecastConfig, fit_series
 
 
 @pytest.fixture(scope="module")
 def weekly_history() -> pd.DataFrame:
-    ds = pd.date_range("2021-01-01", periods=156, freq="W-FRI")
+    ds = pd.date_range("2019-01-04", periods=260, freq="W-FRI")
     rng = np.random.default_rng(0)
-    y = 1000 + 2 * np.arange(156) + 150 * np.sin(2 * np.pi * ds.day_of_year / 365.25) + rng.normal(0, 20, 156)
+    y = 1000 + 2 * np.arange(260) + 150 * np.sin(2 * np.pi * ds.day_of_year / 365.25) + rng.normal(0, 20, 260)
     return pd.DataFrame({"ds": ds, "y": y})
 
 
-def test_fit_draws_non_negative_joint_paths_and_serialises_to_json(weekly_history):
-    config = ForecastConfig(horizon=13, n_samples=200, backtest_horizon=13)
-    fit = fit_series("s", weekly_history, Frequency("W-FRI"), config)
-    assert fit.paths.shape == (200, 13) and fit.paths.dtype == np.float32
-    assert (fit.paths >= 0).all()
-    assert fit.yhat.shape == (13,)
+def test_fit_returns_point_forecast_fold_errors_and_prophet_json(weekly_history):
+    fit = fit_series("s", weekly_history, Frequency("W-FRI"), ForecastConfig(horizon=13, calibration_folds=3))
+    assert fit.yhat.shape == (13,) and (fit.yhat > 0).all()
+    assert fit.errors.shape == (3, 13) and not np.isnan(fit.errors).any()
+    assert fit.multiplicative  # a positive series is calibrated on the log scale
+    assert fit.model in {"prophet", "prophet+ets"}
     assert fit.backtest["mase"] < 1  # beats seasonal naive on a series with clear structure
-    assert 0 <= fit.backtest["coverage_80"] <= 1
-    restored = model_from_json(fit.model_json)
-    assert restored.history["y"].size == 156
+    assert model_from_json(fit.model_json).history["y"].size == 260
 
 
-def test_sampling_is_reproducible_per_series(weekly_history):
-    config = ForecastConfig(horizon=4, n_samples=50)
-    a = fit_series("s", weekly_history, Frequency("W-FRI"), config)
-    b = fit_series("s", weekly_history, Frequency("W-FRI"), config)
-    np.testing.assert_array_equal(a.paths, b.paths)
+def test_daily_series_use_prophet_alone(weekly_history):
+    daily = pd.DataFrame({"ds": pd.date_range("2022-01-01", periods=400), "y": np.linspace(100, 140, 400)})
+    fit = fit_series("d", daily, Frequency("D"), ForecastConfig(horizon=14, calibration_folds=2))
+    assert fit.model == "prophet" and fit.prophet_weight == 1.0
+
+
+def test_calibrated_paths_are_reproducible_and_non_negative(weekly_history):
+    config = ForecastConfig(horizon=8, n_samples=200, calibration_folds=2)
+    fits_a = [fit_series("s", weekly_history, Frequency("W-FRI"), config)]
+    fits_b = [fit_series("s", weekly_history, Frequency("W-FRI"), config)]
+    calibrate(fits_a, 200, nonnegative=True)
+    calibrate(fits_b, 200, nonnegative=True)
+    assert fits_a[0].paths.shape == (200, 8) and (fits_a[0].paths >= 0).all()
+    np.testing.assert_array_equal(fits_a[0].paths, fits_b[0].paths)
