@@ -40,7 +40,7 @@ class ErrorLibrary:
         if holes.any():
             for h in np.flatnonzero(holes.any(axis=0)):
                 seen = self.paths[:, h][~np.isnan(self.paths[:, h])]
-                pool = seen if seen.size else self._nearest_observed(h)
+                pool = seen if seen.size else self._nearest_observed(int(h))
                 z[holes[:, h], h] = rng.choice(pool, int(holes[:, h].sum()))
         return z
 

@@ -204,7 +204,8 @@ def render_table(result: EvalResult) -> str:
     def fmt(v: float | None, spec: str) -> str:
         return format(v, spec) if v is not None else "-"
 
-    head = f"{'model':<17}{'MASE':>7}{'sMAPE':>7}{'sCRPS':>7}{'cov80':>7}{'cov95':>7}{'Brier':>7}{'BSS':>7}{'ECE':>7}{'s/ser':>7}"
+    columns = ("MASE", "sMAPE", "sCRPS", "cov80", "cov95", "Brier", "BSS", "ECE", "s/ser")
+    head = f"{'model':<17}" + "".join(f"{c:>7}" for c in columns)
     lines = [head]
     for name, r in result.table.items():
         lines.append(
