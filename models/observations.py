@@ -36,7 +36,7 @@ def check_observations(
             problems.append(f"{at}: unknown KRI; configured: {', '.join(sorted(kris)) or 'none'}")
         elif not kri.observed:
             problems.append(
-                f"{at}: KRI has source {kri.source!r}, computed by the service, so it takes no observations"
+                f"{at}: KRI has source {kri.source!r}: the service computes it, so it takes no observations"
             )
         if not math.isfinite(item.value):
             problems.append(f"{at}: value must be a finite number, got {item.value!r}")
