@@ -28,13 +28,17 @@ def _breach(kri: KriDefinition, severity: str, margin: float = 0.0) -> str:
     return f'sentinel_kri_value{{kri="{kri.name}"}} {op} on(kri) {threshold}'
 
 
+def _firing(kri: KriDefinition, severity: str) -> str:
+    return f'ALERTS{{alertname="{ALERTNAME}",alertstate="firing",kri="{kri.name}",severity="{severity}"}}'
+
+
 def _expr(kri: KriDefinition, severity: str) -> str:
     expr = _breach(kri, severity)
     if kri.clear.margin:
-        firing = f'ALERTS{{alertname="{ALERTNAME}",alertstate="firing",kri="{kri.name}",severity="{severity}"}}'
-        expr = f"({expr}) or (({_breach(kri, severity, kri.clear.margin)}) and on(kri) {firing})"
+        expr = f"({expr}) or (({_breach(kri, severity, kri.clear.margin)}) and on(kri) {_firing(kri, severity)})"
     if severity == "warning" and kri.critical is not None:
-        expr = f"({expr}) unless on(kri) ({_breach(kri, 'critical')})"
+        # Silent while critical breaches or still fires (held by its margin or keep_firing_for).
+        expr = f"({expr}) unless on(kri) ({_breach(kri, 'critical')} or {_firing(kri, 'critical')})"
     return expr
 
 
@@ -42,7 +46,8 @@ def alerting_rules(kris: list[KriDefinition], interval_seconds: float = 60.0) ->
     """A Prometheus rule file (as a dict, ready for YAML) with one rule per KRI and severity."""
     rules: list[dict[str, Any]] = []
     for kri in kris:
-        for severity in kri.thresholds():
+        # Critical first: rules of a group run in order, so the warning rule sees this round's ALERTS.
+        for severity in sorted(kri.thresholds(), key=lambda s: s != "critical"):
             rule: dict[str, Any] = {"alert": ALERTNAME, "expr": _expr(kri, severity)}
             wait = kri.for_.evaluations * interval_seconds if kri.for_.evaluations else kri.for_.seconds
             if wait:

@@ -89,8 +89,8 @@ class KriStore:
             raise NotImplementedError(f"database dialect {dialect!r} is not supported")
         added = 0
         with self.engine.begin() as conn:
-            for row in rows:  # per row: rowcount tells duplicates apart on every dialect
-                added += conn.execute(stmt, row).rowcount
+            for row in rows:  # per row, RETURNING: tells a duplicate apart on every dialect and driver
+                added += len(conn.execute(stmt.values(**row).returning(kri_observations.c.id)).all())
         return added
 
     def latest_observations(self, kri: str) -> list[tuple[dict[str, str], dt.datetime, float]]:

@@ -17,7 +17,7 @@ def test_one_rule_per_kri_and_severity_with_for_labels_and_annotations():
         runbook_url="https://runbooks.example.com/r",
     )
     (group,) = alerting_rules([kri])["groups"]
-    warning, critical = group["rules"]
+    critical, warning = group["rules"]
     assert critical["alert"] == "KRIBreach" and critical["for"] == "2m" and critical["keep_firing_for"] == "5m"
     assert critical["labels"] == {"team": "ops", "kri": "returns_rate", "severity": "critical"}
     assert critical["annotations"]["runbook_url"] == "https://runbooks.example.com/r"
