@@ -142,3 +142,29 @@ def test_states_round_trip_through_the_database(store):
     store.commit_evaluation([("returns_rate", {"region": "west"}, state)], [], T0)
     (row,) = store.states()
     assert row.kri == "returns_rate" and row.labels == {"region": "west"} and row.state == state
+
+
+def test_flapping_input_sends_one_alert_not_one_per_crossing(store):
+    flappy = parse_kri_config(
+        {
+            "kris": [
+                {
+                    "name": "returns_rate",
+                    "source": "observed",
+                    "direction": "above",
+                    "warning": 0.08,
+                    "critical": 0.12,
+                    "clear": {"margin": 0.01},
+                }
+            ]
+        }
+    )
+    receiver = Receiver()
+    delivery = DeliveryConfig(webhook_urls=("http://hook/a",))
+    engine = KriEngine(flappy, store, {}, delivery, Metrics())
+    deliverer = Deliverer(store, delivery, Metrics(), httpx.AsyncClient(transport=httpx.MockTransport(receiver)))
+    for i in range(20):
+        at = T0 + dt.timedelta(seconds=15 * i)
+        breach(engine, store, 0.085 if i % 2 == 0 else 0.075, at)  # crosses 0.08 on every evaluation
+        deliver(deliverer, at)
+    assert [(b["status"], b["alerts"][0]["labels"]["severity"]) for b in receiver.bodies()] == [("firing", "warning")]
