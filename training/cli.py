@@ -177,9 +177,13 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
 
 def _kri_path(path: str | None) -> Path:
-    from service.settings import DEFAULT_KRI_CONFIG
+    import importlib.util
 
-    return Path(path or os.environ.get("SENTINEL_KRI_CONFIG") or DEFAULT_KRI_CONFIG)
+    # Located without importing `service` (whose package face builds the whole app: seconds).
+    spec = importlib.util.find_spec("service")
+    assert spec is not None and spec.submodule_search_locations
+    default = Path(next(iter(spec.submodule_search_locations))) / "kri_default.yaml"
+    return Path(path or os.environ.get("SENTINEL_KRI_CONFIG") or default)
 
 
 def _cmd_kri(args: argparse.Namespace) -> int:
