@@ -19,7 +19,8 @@ RUN useradd --create-home --uid 10001 sentinel \
 COPY --from=build /opt/venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
-    SENTINEL_REGISTRY=/var/lib/sentinel/registry
+    SENTINEL_REGISTRY=/var/lib/sentinel/registry \
+    SENTINEL_DATABASE_URL=sqlite:////var/lib/sentinel/sentinel.db
 USER sentinel
 WORKDIR /home/sentinel
 VOLUME ["/var/lib/sentinel"]

@@ -4,15 +4,23 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import logging
 from collections.abc import AsyncIterator
 
+import httpx
 from fastapi import FastAPI
 
 from models.feasibility import VerdictCutoffs
+from models.kri import load_kri_file
 from models.registry import Registry
-from service import routes
+from service import db, routes
+from service.auth import parse_api_keys
+from service.delivery import Deliverer, DeliveryConfig
 from service.errors import install_error_handlers
+from service.kri_engine import KriEngine
+from service.kri_sources import build_providers
+from service.kri_store import KriStore
 from service.metrics import Metrics, MetricsMiddleware
 from service.settings import Settings, get_settings
 from service.state import ModelStore
@@ -22,54 +30,121 @@ __all__ = ["create_app"]
 log = logging.getLogger(__name__)
 
 DESCRIPTION = """
-Sales forecasts and target feasibility from Prophet models trained per series.
+Sales forecasts, target feasibility and KRI alerting from Prophet models trained per series.
 
 * `POST /v1/feasibility`: how likely is a sales target over a period?
 * `GET /v1/forecast/{series_id}`: point forecast and interval per period.
 * `GET /v1/series`: what the served model covers.
+* `GET /v1/kri`, `POST /v1/kri/observations`, `GET /v1/alerts`: key risk indicators and their alerts.
 """
 
 
-async def _poll_champion(store: ModelStore, interval: float) -> None:
+async def _poll_champion(store: ModelStore, interval: float, wake: asyncio.Event) -> None:
     while True:
         await asyncio.sleep(interval)
-        await asyncio.to_thread(store.reload)
+        if await asyncio.to_thread(store.reload):
+            wake.set()  # a new model: re-evaluate the model-derived KRIs now
+
+
+async def _evaluate_kris(engine: KriEngine, interval: float, wake: asyncio.Event, deliver: asyncio.Event) -> None:
+    while True:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(wake.wait(), timeout=interval)
+        wake.clear()
+        try:
+            if await asyncio.to_thread(engine.evaluate):
+                deliver.set()
+        except Exception:  # noqa: BLE001 - a failed evaluation (e.g. database down) is retried next tick
+            log.exception("KRI evaluation failed; retrying in %.0fs", interval)
+
+
+async def _deliver_alerts(deliverer: Deliverer, interval: float, wake: asyncio.Event) -> None:
+    while True:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(wake.wait(), timeout=interval)
+        wake.clear()
+        try:
+            await deliverer.deliver_due(dt.datetime.now(dt.UTC))
+        except Exception:  # noqa: BLE001 - the rows stay in the outbox; try again next tick
+            log.exception("alert delivery pass failed")
 
 
 def create_app(settings: Settings | None = None, metrics: Metrics | None = None) -> FastAPI:
-    """Build the service; models are loaded in the lifespan, not here."""
+    """Build the service; the KRI config is validated here, models load in the lifespan."""
     settings = settings or get_settings()
     metrics = metrics or Metrics()
     cutoffs = VerdictCutoffs(likely=settings.verdict_likely, stretch=settings.verdict_stretch)
     store = ModelStore(Registry(settings.registry), metrics)
+    kris = load_kri_file(settings.kri_config)
+    api_keys = parse_api_keys(settings.api_keys.get_secret_value())
+    database = db.connect(settings.database_url)
+    kri_store = KriStore(database)
+    delivery = DeliveryConfig(
+        alertmanager_url=settings.alertmanager_url,
+        webhook_urls=settings.webhook_url_list(),
+        webhook_secret=settings.webhook_secret.get_secret_value() if settings.webhook_secret else None,
+        external_url=settings.public_url or "http://127.0.0.1:8000",
+        resend_seconds=settings.alert_resend_seconds,
+        resolved_resend_seconds=settings.alert_resolved_resend_seconds,
+        backoff_base_seconds=settings.delivery_backoff_base_seconds,
+        backoff_cap_seconds=settings.delivery_backoff_cap_seconds,
+    )
+    engine = KriEngine(kris, kri_store, build_providers(store), delivery, metrics)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await asyncio.to_thread(db.upgrade, database)
+        await asyncio.to_thread(kri_store.drop_receivers_except, delivery.receivers)
+        await asyncio.to_thread(engine.resync_alertmanager)
         await asyncio.to_thread(store.reload)
         if store.forecast is None:
             log.warning("not ready: %s", store.last_error)
-        poller = (
-            asyncio.create_task(_poll_champion(store, settings.reload_interval_seconds))
-            if settings.reload_interval_seconds > 0
-            else None
-        )
+        wake, deliver = asyncio.Event(), asyncio.Event()
+        app.state.kri_wake = wake
+        wake.set()  # first evaluation right away (also after each model reload)
+        client = httpx.AsyncClient()
+        tasks = [
+            asyncio.create_task(_evaluate_kris(engine, settings.kri_eval_interval_seconds, wake, deliver)),
+            asyncio.create_task(
+                _deliver_alerts(
+                    Deliverer(kri_store, delivery, metrics, client), settings.delivery_interval_seconds, deliver
+                )
+            ),
+        ]
+        if settings.reload_interval_seconds > 0:
+            tasks.append(asyncio.create_task(_poll_champion(store, settings.reload_interval_seconds, wake)))
         try:
             yield
         finally:
-            if poller:
-                poller.cancel()
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
                 with contextlib.suppress(asyncio.CancelledError):
-                    await poller
+                    await task
+            await client.aclose()
+            database.dispose()
 
     app = FastAPI(title="sales-sentinel", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     app.state.settings = settings
     app.state.metrics = metrics
     app.state.models = store
     app.state.cutoffs = cutoffs
+    app.state.api_keys = api_keys
+    app.state.kri_engine = engine
+    app.state.kri_store = kri_store
+    app.state.kri_wake = asyncio.Event()
     install_error_handlers(app)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     # Starlette matches routes in order: the hot ones first, FastAPI's docs routes last.
-    for module in (routes.feasibility, routes.health, routes.forecast, routes.series, routes.metrics):
+    for module in (
+        routes.feasibility,
+        routes.health,
+        routes.forecast,
+        routes.series,
+        routes.kri,
+        routes.alerts,
+        routes.metrics,
+    ):
         app.include_router(module.router)
     docs = {app.openapi_url, app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url}
     app.router.routes.sort(key=lambda route: getattr(route, "path", None) in docs)

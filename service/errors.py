@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from models.errors import ArtifactIntegrityError, InvalidInput, NotFound, SentinelError
+from service.auth import Forbidden, Unauthorized
 from service.state import NotReady
 
 __all__ = ["error_response", "install_error_handlers"]
@@ -17,6 +18,8 @@ __all__ = ["error_response", "install_error_handlers"]
 log = logging.getLogger(__name__)
 _STATUS: tuple[tuple[type[SentinelError], int], ...] = (
     (NotReady, 503),
+    (Unauthorized, 401),
+    (Forbidden, 403),
     (NotFound, 404),
     (InvalidInput, 422),
     (ArtifactIntegrityError, 503),

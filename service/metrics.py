@@ -58,6 +58,28 @@ class Metrics:
             registry=r,
         )
 
+        self.kri_value = Gauge(
+            "sentinel_kri_value",
+            "Latest value of each KRI (the worst across its label sets)",
+            ["kri"],
+            registry=r,
+        )
+        self.kri_threshold = Gauge(
+            "sentinel_kri_threshold", "Configured KRI thresholds", ["kri", "severity"], registry=r
+        )
+        self.kri_alert_state = Gauge(
+            "sentinel_kri_alert_state",
+            "Worst alert state of each KRI: 0 ok, 1 pending, 2 firing warning, 3 firing critical",
+            ["kri"],
+            registry=r,
+        )
+        self.alert_deliveries = Counter(
+            "sentinel_alert_deliveries",
+            "Alert delivery attempts by receiver kind and outcome",
+            ["receiver", "outcome"],
+            registry=r,
+        )
+
     def forecast_loaded(self, model: ForecastModel) -> None:
         self.model_info.clear()
         self.model_info.labels("forecast", model.version).set(1)

@@ -10,6 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 __all__ = [
     "ErrorBody",
     "FeasibilityRequest",
+    "ObservationBatch",
+    "ObservationIn",
     "FeasibilityResponse",
     "ForecastPoint",
     "ForecastResponse",
@@ -94,3 +96,25 @@ class FeasibilityResponse(BaseModel):
     verdict: Literal["likely", "stretch", "unlikely"]
     actual_to_date: float = Field(description="recorded sales inside the period (already counted)")
     model_version: str
+
+
+class ObservationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kri: str = Field(min_length=1, examples=["returns_rate"])
+    value: float = Field(description="the observed value (finite)")
+    ts: dt.datetime = Field(description="when the value was observed (ISO 8601; UTC when no offset)")
+    labels: dict[str, str] = Field(default_factory=dict, examples=[{"region": "west"}])
+
+
+class ObservationBatch(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"observations": [{"kri": "returns_rate", "value": 0.15, "ts": "2026-11-22T09:00:00Z", "labels": {}}]}
+            ]
+        },
+    )
+
+    observations: list[ObservationIn] = Field(min_length=1, max_length=10_000)

@@ -5,10 +5,12 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["Settings", "get_settings"]
+__all__ = ["DEFAULT_KRI_CONFIG", "Settings", "get_settings"]
+
+DEFAULT_KRI_CONFIG = Path(__file__).with_name("kri_default.yaml")
 
 
 class Settings(BaseSettings):
@@ -19,6 +21,24 @@ class Settings(BaseSettings):
     verdict_stretch: float = Field(0.3, description="P(reach target) at or above which the verdict is 'stretch'")
     reload_interval_seconds: float = Field(30.0, ge=0, description="champion polling period; 0 disables polling")
     public_url: str | None = Field(None, description="base URL the service is reached at (for links)")
+    database_url: str = Field(
+        "sqlite:///var/sentinel.db", description="SQLAlchemy URL (sqlite:/// or postgresql+psycopg://)"
+    )
+    kri_config: Path = Field(DEFAULT_KRI_CONFIG, description="KRI definitions (YAML)")
+    kri_eval_interval_seconds: float = Field(15.0, gt=0, description="period of KRI evaluation")
+    alertmanager_url: str | None = Field(None, description="Alertmanager base URL, e.g. http://127.0.0.1:9093")
+    webhook_urls: str = Field("", description="comma-separated webhook URLs receiving alert notifications")
+    webhook_secret: SecretStr | None = Field(None, description="HMAC-SHA256 key signing webhook bodies")
+    alert_resend_seconds: float = Field(60.0, gt=0, description="how often firing alerts are resent to Alertmanager")
+    alert_resolved_resend_seconds: float = Field(300.0, ge=0, description="how long resolutions are resent")
+    delivery_interval_seconds: float = Field(1.0, gt=0, description="how often the outbox is checked")
+    delivery_backoff_base_seconds: float = Field(1.0, gt=0, description="first retry delay")
+    delivery_backoff_cap_seconds: float = Field(60.0, gt=0, description="longest retry delay")
+    api_keys: SecretStr = Field(SecretStr(""), description="KEY:ROLE entries, comma-separated (read, write, admin)")
+    require_auth_for_reads: bool = Field(False, description="require an API key on read endpoints too")
+
+    def webhook_url_list(self) -> tuple[str, ...]:
+        return tuple(u.strip() for u in self.webhook_urls.split(",") if u.strip())
 
 
 @lru_cache

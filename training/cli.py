@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -23,8 +24,6 @@ EXIT_CODES = ((InvalidInput, 3), (NotFound, 4), (ArtifactIntegrityError, 5), (Se
 
 
 def _registry_arg(p: argparse.ArgumentParser) -> None:
-    import os
-
     p.add_argument(
         "--registry",
         default=os.environ.get("SENTINEL_REGISTRY", DEFAULT_REGISTRY),
@@ -94,6 +93,22 @@ def _build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1)
     serve.add_argument("--print-example", action="store_true", help="print a ready-to-paste curl example")
+
+    kri = sub.add_parser("kri", help="check KRI definitions, export Prometheus alerting rules")
+    kri_sub = kri.add_subparsers(dest="action", required=True)
+    check = kri_sub.add_parser("check", help="validate a KRI config file (errors name the KRI and field)")
+    check.add_argument("file", nargs="?", help="KRI YAML (default: $SENTINEL_KRI_CONFIG or the built-in set)")
+    rules = kri_sub.add_parser("rules", help="write equivalent Prometheus alerting rules")
+    rules.add_argument("--config", help="KRI YAML (default: $SENTINEL_KRI_CONFIG or the built-in set)")
+    rules.add_argument("--out", default="-", help="output file (default: stdout)")
+    rules.add_argument(
+        "--interval", default="1m", help="rule group evaluation interval; `for: N` evaluations = N x this"
+    )
+
+    dbp = sub.add_parser("db", help="database schema")
+    db_sub = dbp.add_subparsers(dest="action", required=True)
+    up = db_sub.add_parser("upgrade", help="apply the migrations (the service also does at start-up)")
+    up.add_argument("--url", help="database URL (default: $SENTINEL_DATABASE_URL or sqlite:///var/sentinel.db)")
 
     reg = sub.add_parser("registry", help="inspect and switch model versions")
     reg_sub = reg.add_subparsers(dest="action", required=True)
@@ -252,6 +267,53 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     return serve(args.registry, args.host, args.port, args.workers, args.print_example, args.verbose)
 
 
+def _kri_path(path: str | None) -> Path:
+    import importlib.util
+
+    # Located without importing `service` (whose package face builds the whole app: seconds).
+    spec = importlib.util.find_spec("service")
+    assert spec is not None and spec.submodule_search_locations
+    default = Path(next(iter(spec.submodule_search_locations))) / "kri_default.yaml"
+    return Path(path or os.environ.get("SENTINEL_KRI_CONFIG") or default)
+
+
+def _cmd_kri(args: argparse.Namespace) -> int:
+    import yaml
+
+    from models.kri import load_kri_file, parse_duration
+    from models.kri_rules import alerting_rules
+
+    if args.action == "check":
+        path = _kri_path(args.file)
+        kris = load_kri_file(path)
+        print(f"{path}: {len(kris)} KRI(s) valid: {', '.join(k.name for k in kris)}")
+        return 0
+    try:
+        interval = parse_duration(args.interval)
+    except ValueError as exc:
+        raise InvalidInput(f"--interval: {exc}") from None
+    text = yaml.safe_dump(alerting_rules(load_kri_file(_kri_path(args.config)), interval), sort_keys=False, width=1000)
+    if args.out == "-":
+        print(text, end="")
+    else:
+        Path(args.out).write_text(text)
+        print(f"wrote {args.out}")
+    return 0
+
+
+def _cmd_db(args: argparse.Namespace) -> int:
+    from service import db
+
+    url = args.url or os.environ.get("SENTINEL_DATABASE_URL") or "sqlite:///var/sentinel.db"
+    engine = db.connect(url)
+    try:
+        db.upgrade(engine)
+    finally:
+        engine.dispose()
+    print(f"database schema is up to date ({engine.url.render_as_string(hide_password=True)})")
+    return 0
+
+
 def _cmd_registry(args: argparse.Namespace) -> int:
     registry = Registry(args.registry)
     if args.action == "champion":
@@ -278,7 +340,14 @@ def main(argv: list[str] | None = None) -> int:
     from training.logs import configure_logging
 
     configure_logging(args.verbose)
-    handlers = {"sample": _cmd_sample, "serve": _cmd_serve, "registry": _cmd_registry, "evaluate": _cmd_evaluate}
+    handlers = {
+        "sample": _cmd_sample,
+        "serve": _cmd_serve,
+        "registry": _cmd_registry,
+        "evaluate": _cmd_evaluate,
+        "kri": _cmd_kri,
+        "db": _cmd_db,
+    }
     handler = _cmd_train_forecast if args.command == "train" else handlers[args.command]
     try:
         return handler(args)

@@ -32,3 +32,7 @@ def configure_logging(verbose: bool = False) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     quiet_third_party(verbose)
+    # Alembic announces every plugin and migration step, httpx every alert POST, at INFO: the
+    # service logs delivery failures and alert transitions itself.
+    for name in ("alembic", "httpx"):
+        logging.getLogger(name).setLevel(logging.DEBUG if verbose else logging.WARNING)

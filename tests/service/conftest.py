@@ -1,4 +1,5 @@
 import shutil
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -9,7 +10,8 @@ from service.settings import Settings
 
 
 def client_for(registry_root) -> TestClient:
-    return TestClient(create_app(Settings(registry=registry_root, reload_interval_seconds=0)))
+    database = f"sqlite:///{Path(registry_root).parent / 'sentinel.db'}"
+    return TestClient(create_app(Settings(registry=registry_root, reload_interval_seconds=0, database_url=database)))
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,74 @@
+"""Model-derived KRI sources: forecast_shortfall against the trained model, with fake actuals."""
+
+import datetime as dt
+
+from models.kri import parse_kri_config
+from service.kri_sources import ForecastShortfall, NoActuals, Unavailable, build_providers
+from service.metrics import Metrics
+from service.state import ModelStore
+
+(SHORTFALL,) = parse_kri_config(
+    {
+        "kris": [
+            {
+                "name": "forecast_shortfall",
+                "source": "forecast_shortfall",
+                "direction": "above",
+                "warning": 2,
+                "critical": 4,
+                "params": {"level": 80},
+            }
+        ]
+    }
+)
+
+
+class FakeActuals:
+    """Actual sales per series, as the planning feature's POST /v1/actuals will record them."""
+
+    def __init__(self, rows: dict[str, list[tuple[dt.date, float]]]) -> None:
+        self.rows = rows
+
+    def recent(self, series_id, since):
+        return [(d, y) for d, y in self.rows.get(series_id, []) if d >= since]
+
+    def available(self):
+        return None
+
+
+def loaded(registry) -> ModelStore:
+    store = ModelStore(registry, Metrics())
+    assert store.reload()
+    return store
+
+
+def test_counts_the_latest_periods_in_a_row_below_the_lower_band(trained_registry):
+    store = loaded(trained_registry)
+    band = store.forecast.forecast("store-01", 10, 80)
+    low = [(d, lo * 0.5) for d, lo in zip(band["ds"], band["lower"], strict=True)]
+    high = [(d, hi * 1.5) for d, hi in zip(band["ds"], band["upper"], strict=True)]
+    actuals = FakeActuals(
+        {
+            "store-01": high[:5] + low[5:10],  # the last five periods fell short
+            "store-02": low[:5] + high[5:6],  # short earlier, fine in the latest period
+        }
+    )
+    readings = dict((labels["series_id"], value) for labels, value in ForecastShortfall(store, actuals).read(SHORTFALL))
+    assert readings == {"store-01": 5.0, "store-02": 0.0}  # series without actuals are left out
+
+
+def test_without_actuals_or_a_model_it_says_why(trained_registry, tmp_path):
+    from models.registry import Registry
+
+    no_model = ModelStore(Registry(tmp_path), Metrics())
+    assert ForecastShortfall(no_model, NoActuals()).read(SHORTFALL) == Unavailable("no forecast model loaded")
+    result = ForecastShortfall(loaded(trained_registry), NoActuals()).read(SHORTFALL)
+    assert isinstance(result, Unavailable) and "no actuals recorded" in result.reason
+
+
+def test_the_slots_awaiting_other_features_report_no_data(tmp_path):
+    from models.registry import Registry
+
+    providers = build_providers(ModelStore(Registry(tmp_path), Metrics()))
+    assert isinstance(providers["target_attainment"].read(SHORTFALL), Unavailable)
+    assert providers["revenue_at_risk_ratio"].read(SHORTFALL) == Unavailable("no churn model loaded")
