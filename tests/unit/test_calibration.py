@@ -1,0 +1,102 @@
+"""Calibration on synthetic errors whose truth is known: AR(1) error paths around a known mean."""
+
+import numpy as np
+import pytest
+
+from models.calibration import ErrorLibrary, calibrate
+from models.forecaster import SeriesFit
+
+H = 12
+
+
+def ar1_paths(rng: np.random.Generator, n: int, phi: float = 0.7, sd: float = 0.1) -> np.ndarray:
+    eps = rng.normal(0, sd, (n, H))
+    z = np.zeros((n, H))
+    z[:, 0] = eps[:, 0]
+    for h in range(1, H):
+        z[:, h] = phi * z[:, h - 1] + eps[:, h]
+    return z
+
+
+def fake_fit(series_id: str, errors: np.ndarray, level: float = 100.0, multiplicative: bool = True) -> SeriesFit:
+    return SeriesFit(
+        series_id=series_id,
+        model_json="{}",
+        yhat=np.full(H, level),
+        errors=errors,
+        error_scale=1.0,
+        multiplicative=multiplicative,
+        model="prophet",
+        prophet_weight=1.0,
+        fit_seconds=0.0,
+    )
+
+
+@pytest.fixture(scope="module")
+def calibrated():
+    """50 series x 4 folds of known AR(1) log errors; then fresh outcomes from the same process."""
+    rng = np.random.default_rng(1)
+    fits = [fake_fit(f"s{i}", ar1_paths(rng, 4)) for i in range(50)]
+    diagnostics = calibrate(fits, n_samples=2000, nonnegative=True, seed=3)
+    outcomes = 100.0 * np.exp(ar1_paths(rng, 50 * 40))  # 40 fresh futures per series
+    return fits, diagnostics, outcomes.reshape(50, 40, H)
+
+
+def test_interval_coverage_matches_nominal_per_horizon_step(calibrated):
+    fits, _, outcomes = calibrated
+    for level in (0.8, 0.95):
+        inside = []
+        for fit, future in zip(fits, outcomes, strict=True):
+            lo, hi = np.quantile(fit.paths, [(1 - level) / 2, (1 + level) / 2], axis=0)
+            inside.append((future >= lo) & (future <= hi))
+        by_step = np.mean(np.stack(inside), axis=(0, 1))
+        assert abs(by_step.mean() - level) < 0.03
+        assert np.all(np.abs(by_step - level) < 0.08)  # no horizon step far off
+
+
+def test_period_sum_probabilities_keep_the_errors_dependence_over_time(calibrated):
+    fits, _, outcomes = calibrated
+    sums = outcomes.sum(axis=2)  # (series, futures)
+    inside_paths, inside_iid = [], []
+    rng = np.random.default_rng(5)
+    for fit, future_sums in zip(fits, sums, strict=True):
+        total = fit.paths.sum(axis=1)
+        lo, hi = np.quantile(total, [0.1, 0.9])
+        inside_paths.append((future_sums >= lo) & (future_sums <= hi))
+        shuffled = np.stack([rng.permutation(fit.paths[:, h]) for h in range(H)], axis=1).sum(axis=1)
+        lo, hi = np.quantile(shuffled, [0.1, 0.9])
+        inside_iid.append((future_sums >= lo) & (future_sums <= hi))
+    assert abs(np.mean(inside_paths) - 0.8) < 0.04
+    assert np.mean(inside_iid) < 0.7  # what sampling steps independently would get wrong
+
+
+def test_target_probabilities_are_reliable(calibrated):
+    """Per target level, the mean forecast probability matches how often 2,000 futures hit it."""
+    fits, _, outcomes = calibrated
+    for mult in (0.9, 1.0, 1.1):
+        target = mult * 100.0 * H
+        probability = np.mean([np.mean(fit.paths.sum(axis=1) >= target) for fit in fits])
+        hit = np.mean(outcomes.sum(axis=2) >= target)
+        assert abs(probability - hit) < 0.03, (mult, probability, hit)
+
+
+def test_diagnostics_and_coarse_pools_are_reported(calibrated):
+    _, diagnostics, _ = calibrated
+    assert diagnostics["multiplicative"]["paths"] == 200 and not diagnostics["multiplicative"]["coarse"]
+    small = [fake_fit("a", ar1_paths(np.random.default_rng(0), 3))]
+    assert calibrate(small, 100, nonnegative=True)["multiplicative"]["coarse"]
+
+
+def test_steps_a_fold_never_observed_are_filled_from_that_step():
+    paths = np.array([[0.1, 0.2, np.nan], [0.3, np.nan, np.nan], [-0.1, 0.0, 0.5]])
+    z = ErrorLibrary(paths).sample(500, np.random.default_rng(0))
+    assert not np.isnan(z).any()
+    assert set(np.round(z[:, 2], 6)) == {0.5}
+    assert set(np.round(z[:, 1], 6)) <= {0.2, 0.0}
+
+
+def test_additive_series_get_additive_paths_and_stay_non_negative():
+    rng = np.random.default_rng(2)
+    fits = [fake_fit(f"s{i}", ar1_paths(rng, 4, sd=2.0), level=1.0, multiplicative=False) for i in range(10)]
+    calibrate(fits, 500, nonnegative=True)
+    assert (fits[0].paths >= 0).all() and fits[0].paths.min() == 0.0
