@@ -130,10 +130,18 @@ def _combine(p: np.ndarray, e: np.ndarray | None, w: float, nonnegative: bool) -
     return np.clip(yhat, 0.0, None) if nonnegative else yhat
 
 
-def _fold_cutoffs(n: int, horizon: int, folds: int, min_length: int) -> list[int]:
-    """Training lengths of the rolling origins, most recent first, each with ≥ min_length points."""
-    stride = max(1, math.ceil(horizon / 4))
-    cuts = sorted({max(min_length, n - horizon - k * stride) for k in range(folds)}, reverse=True)
+YEAR = {"daily": 365, "weekly": 52, "monthly": 12}
+
+
+def _fold_cutoffs(n: int, horizon: int, folds: int, freq: Frequency) -> list[int]:
+    """Training lengths of the rolling origins, most recent first.
+
+    Origins are half a horizon apart, so the folds sample different periods of the year, and
+    each keeps at least 1.5 years of history (or what there is) so it sees the yearly shape.
+    """
+    stride = max(1, math.ceil(horizon / 2))
+    floor = max(freq.min_length, min(n - horizon, math.ceil(1.5 * YEAR[freq.kind])))
+    cuts = sorted({max(floor, n - horizon - k * stride) for k in range(folds)}, reverse=True)
     return [c for c in cuts if c < n]
 
 
@@ -162,7 +170,7 @@ def fit_series(series_id: str, history: pd.DataFrame, freq: Frequency, config: F
     prophet, p_full, e_full = _components(history, freq, config, h, multiplicative)
 
     folds = []  # (actual, prophet forecast, ets forecast, naive scale)
-    for cut in _fold_cutoffs(len(y), h, config.calibration_folds, freq.min_length):
+    for cut in _fold_cutoffs(len(y), h, config.calibration_folds, freq):
         train, actual = history.iloc[:cut], y[cut : cut + h]
         _, p, e = _components(train, freq, config, len(actual), multiplicative)
         folds.append((actual, p, e, seasonal_naive_scale(y[:cut], freq.season_length)))
