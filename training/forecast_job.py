@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import platform
 import time
 from dataclasses import dataclass, field
-from importlib import metadata
 from typing import Any, Literal
 
 import numpy as np
@@ -21,6 +19,7 @@ from models.forecaster import ForecastConfig, SeriesFit, fit_series
 from models.registry import Registry
 from models.validation import SalesHistory, ValidationRules, validate_sales
 from training.logs import quiet_third_party
+from training.provenance import library_versions
 
 __all__ = ["TrainSummary", "summary_dict", "train_forecast"]
 
@@ -48,17 +47,6 @@ def _fit_one(
 ) -> SeriesFit:
     quiet_third_party(verbose)  # runs in a worker process
     return fit_series(series_id, history, freq, config)
-
-
-def _library_versions() -> dict[str, str]:
-    names = ["prophet", "cmdstanpy", "pandas", "numpy", "scikit-learn", "sales-sentinel"]
-    found = {"python": platform.python_version()}
-    for name in names:
-        try:
-            found[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            continue
-    return found
 
 
 def _aggregate_backtest(fits: list[SeriesFit]) -> dict[str, float]:
@@ -138,7 +126,9 @@ def train_forecast(
                     "mapping": mapping.__dict__,
                 },
                 "metrics": {"backtest": metrics, "fit_seconds_total": sum(f.fit_seconds for f in fits)},
-                "libraries": _library_versions(),
+                "libraries": library_versions(
+                    ["prophet", "cmdstanpy", "pandas", "numpy", "scikit-learn", "sales-sentinel"]
+                ),
             }
         )
     if promote:
