@@ -27,6 +27,8 @@ Sales forecasts and target feasibility from Prophet models trained per series.
 * `POST /v1/feasibility`: how likely is a sales target over a period?
 * `GET /v1/forecast/{series_id}`: point forecast and interval per period.
 * `GET /v1/series`: what the served model covers.
+* `POST /v1/churn/score`: calibrated churn probability, risk band and top drivers per customer.
+* `GET /v1/churn/summary`: revenue at risk of the customer base, overall and by segment.
 """
 
 
@@ -41,13 +43,15 @@ def create_app(settings: Settings | None = None, metrics: Metrics | None = None)
     settings = settings or get_settings()
     metrics = metrics or Metrics()
     cutoffs = VerdictCutoffs(likely=settings.verdict_likely, stretch=settings.verdict_stretch)
-    store = ModelStore(Registry(settings.registry), metrics)
+    store = ModelStore(Registry(settings.registry), metrics, settings.churn_segment)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await asyncio.to_thread(store.reload)
         if store.forecast is None:
             log.warning("not ready: %s", store.last_error)
+        if store.churn is None:
+            log.warning("churn endpoints unavailable: %s", store.churn_error)
         poller = (
             asyncio.create_task(_poll_champion(store, settings.reload_interval_seconds))
             if settings.reload_interval_seconds > 0
@@ -69,7 +73,7 @@ def create_app(settings: Settings | None = None, metrics: Metrics | None = None)
     install_error_handlers(app)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     # Starlette matches routes in order: the hot ones first, FastAPI's docs routes last.
-    for module in (routes.feasibility, routes.health, routes.forecast, routes.series, routes.metrics):
+    for module in (routes.feasibility, routes.health, routes.forecast, routes.series, routes.churn, routes.metrics):
         app.include_router(module.router)
     docs = {app.openapi_url, app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url}
     app.router.routes.sort(key=lambda route: getattr(route, "path", None) in docs)

@@ -1,5 +1,5 @@
 """One APIRouter per resource."""
 
-from service.routes import feasibility, forecast, health, metrics, series
+from service.routes import churn, feasibility, forecast, health, metrics, series
 
-__all__ = ["feasibility", "forecast", "health", "metrics", "series"]
+__all__ = ["churn", "feasibility", "forecast", "health", "metrics", "series"]
