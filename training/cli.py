@@ -232,7 +232,12 @@ def _cmd_train_churn(args: argparse.Namespace) -> int:
         return 0
     m, b, pop = s.holdout["model"], s.holdout["baseline"], s.population
     print(f"trained churn model {s.version}" + (" (promoted to champion)" if s.promoted else " (not promoted)"))
-    where = f"transactions at cutoff {s.extra['as_of']}" if s.extra.get("as_of") else "customers"
+    where = (
+        f"customers from {s.extra['transactions']} transactions at cutoff {s.extra['as_of']} "
+        f"(churned: no purchase in the next {s.extra['inactive_days']} days)"
+        if s.extra.get("as_of")
+        else "customers"
+    )
     print(f"  data:      {args.transactions or args.data}: {s.rows} {where}, churn rate {m['base_rate']:.3f}")
     sch = s.schema
     print(
