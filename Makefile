@@ -34,7 +34,7 @@ run: install
 			--registry $(REGISTRY) || exit 1; \
 	fi
 	@if ! $(BIN)/sentinel registry champion --model churn --registry $(REGISTRY) >/dev/null 2>&1; then \
-		echo "No trained churn model in $(REGISTRY): training on the sample customers (a few seconds)"; \
+		echo "No trained churn model in $(REGISTRY): training on the sample customers (about 15 s)"; \
 		{ test -f $(SAMPLE)/customers.csv || $(BIN)/sentinel sample --out $(SAMPLE); } && \
 		$(BIN)/sentinel train churn --data $(SAMPLE)/customers.csv --value-col monthly_value \
 			--segment-col region --time-budget 3 --registry $(REGISTRY) || exit 1; \

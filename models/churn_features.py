@@ -221,6 +221,7 @@ def frame_from_records(
         if missing.any():
             who = ", ".join(ids[i] for i in np.flatnonzero(missing)[:5]) + (", ..." if missing.sum() > 5 else "")
             warnings.append(
-                f"field {col!r} missing for {int(missing.sum())} customer(s) ({who}); imputed as in training"
+                f"field {col!r} missing for {int(missing.sum())} customer(s) ({who}); "
+                "handled as missing values were in training"
             )
     return ids, cleaned, warnings
