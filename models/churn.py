@@ -35,7 +35,15 @@ from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
 
 from models.churn_features import FeatureSchema
 
-__all__ = ["SearchResult", "build_baseline", "build_pipeline", "classification_metrics", "fit_churn", "search"]
+__all__ = [
+    "SearchResult",
+    "build_baseline",
+    "build_pipeline",
+    "classification_metrics",
+    "fit_churn",
+    "neutral_reference",
+    "search",
+]
 
 log = logging.getLogger(__name__)
 
@@ -176,3 +184,39 @@ def classification_metrics(y: np.ndarray, p: np.ndarray, bins: int = 10) -> dict
             for a, b in zip(predicted, observed, strict=True)
         ],
     }
+
+
+def _candidates(values: pd.Series, kind: str) -> tuple[list[Any], np.ndarray]:
+    """Values to try for one feature and their weight in the population."""
+    present = values.dropna()
+    if kind == "numeric":
+        grid = np.unique(np.quantile(present.to_numpy(dtype=float), np.linspace(0.03, 0.97, 17)))
+        return [float(v) for v in grid], np.ones(len(grid))
+    shares = present.value_counts(normalize=True)
+    shares = shares[shares >= 0.01].head(30)
+    return [float(v) if kind == "boolean" else str(v) for v in shares.index], shares.to_numpy()
+
+
+def neutral_reference(
+    pipeline: Pipeline, x: pd.DataFrame, schema: FeatureSchema, *, sample: int = 400, random_state: int = 0
+) -> dict[str, Any]:
+    """Per feature, the value whose partial dependence is closest to the population's average.
+
+    Drivers compare a customer with this value, so a common but risky value (Telco's
+    month-to-month contract is both the mode and the riskiest) still shows as raising risk,
+    and a rare protective one as lowering it: a point reference with a SHAP-like centring,
+    at the cost of one counterfactual per feature when scoring.
+    """
+    rows = x.sample(min(sample, len(x)), random_state=random_state)
+    kinds = {**dict.fromkeys(schema.numeric, "numeric"), **dict.fromkeys(schema.boolean, "boolean")}
+    plan = [(col, *_candidates(x[col], kinds.get(col, "categorical"))) for col in schema.features]
+    frames = [rows.assign(**{col: value}) for col, values, _ in plan for value in values]
+    pd_means = pipeline.predict_proba(pd.concat(frames, ignore_index=True))[:, 1].reshape(-1, len(rows)).mean(axis=1)
+    reference: dict[str, Any] = {}
+    at = 0
+    for col, values, weights in plan:
+        curve = pd_means[at : at + len(values)]
+        at += len(values)
+        average = float(np.average(curve, weights=weights))
+        reference[col] = values[int(np.argmin(np.abs(curve - average)))] if values else None
+    return reference

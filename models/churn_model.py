@@ -1,12 +1,13 @@
 """A trained churn model as served: calibrated probabilities, risk bands, drivers, revenue at risk.
 
 Drivers are per customer and come from the model itself: for each feature, the customer's
-probability is recomputed with that one feature set to its training reference value (median
-for numbers, most frequent value otherwise). ``effect`` = probability − that counterfactual
-probability, so a positive effect means "this customer's value of this feature raises their
-risk compared with a typical customer's", and changing the value towards the reference moves
-the probability by exactly ``effect``. All counterfactuals of a batch are scored in one
-vectorised call (up to n customers × F features rows), in chunks to bound memory.
+probability is recomputed with that one feature set to its neutral reference value (the value
+whose partial dependence is closest to the population average, ``models.churn.neutral_reference``).
+``effect`` = probability − that counterfactual probability, so a positive effect means "this
+customer's value of this feature raises their risk compared with a risk-neutral value", and
+changing the value to the reference moves the probability by exactly ``effect``. All
+counterfactuals of a batch are scored in one vectorised call (up to n customers × F features
+rows), in chunks to bound memory.
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ import pandas as pd
 from sklearn.model_selection import train_test_split
 from threadpoolctl import threadpool_limits
 
-from models.churn import build_baseline, classification_metrics, fit_churn, search
+from models.churn import build_baseline, classification_metrics, fit_churn, neutral_reference, search
 from models.churn_artifact import save_churn
 from models.churn_features import FeatureSchema, clean_features, infer_schema, parse_label
 from models.churn_model import BANDS, risk_band
@@ -60,15 +60,6 @@ class ChurnSummary:
 def _require(frame: pd.DataFrame, column: str | None, flag: str) -> None:
     if column is not None and column not in frame.columns:
         raise InvalidInput(f"no column {column!r} (for {flag}); the table has: {', '.join(map(str, frame.columns))}")
-
-
-def _reference(x: pd.DataFrame, schema: FeatureSchema) -> dict[str, Any]:
-    """A typical customer: median numbers, most frequent booleans and categories."""
-    ref: dict[str, Any] = {c: float(np.nanmedian(x[c])) if x[c].notna().any() else None for c in schema.numeric}
-    for col in (*schema.boolean, *schema.categorical):
-        mode = x[col].mode(dropna=True)
-        ref[col] = None if mode.empty else (float(mode.iloc[0]) if col in schema.boolean else str(mode.iloc[0]))
-    return ref
 
 
 def _population(
@@ -161,6 +152,7 @@ def train_churn(
         baseline = classification_metrics(y_te, build_baseline(schema).fit(x_tr, y_tr).predict_proba(x_te)[:, 1])
         final = fit_churn(x, y, schema, found.params, random_state=random_state)
         p = final.predict_proba(x)[:, 1]
+        reference = neutral_reference(final, x, schema, random_state=random_state)
     delta = {k: round(model[k] - baseline[k], 4) for k in ("roc_auc", "pr_auc", "brier")}
     beats = delta["roc_auc"] > 0 and delta["brier"] < 0
     if not beats:
@@ -183,7 +175,7 @@ def train_churn(
             staged.path,
             final,
             schema,
-            _reference(x, schema),
+            reference,
             pop,
             id_col=id_col,
             value_col=value_col,
