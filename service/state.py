@@ -57,7 +57,7 @@ class ModelStore:
     def require_churn(self) -> ChurnModel:
         model = self.churn
         if model is None:
-            raise NotReady(f"{_CHURN_HINT}" + (f" ({self.churn_error})" if self.churn_error else ""))
+            raise NotReady(_CHURN_HINT + (f" ({self.churn_error})" if self.churn_error else ""))
         return model
 
     def reload(self) -> bool:
