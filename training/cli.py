@@ -251,6 +251,8 @@ def _cmd_train_churn(args: argparse.Namespace) -> int:
             f"  {name + ':':<10} ROC AUC {r['roc_auc']:.4f}  PR AUC {r['pr_auc']:.4f}  Brier {r['brier']:.4f}"
             + ("  (gradient boosting, calibrated)" if name == "model" else "  (logistic regression)")
         )
+    curve = ", ".join(f"{c['predicted']:.2f}->{c['observed']:.2f}" for c in m["calibration"])
+    print(f"  calibration: holdout deciles, mean predicted->observed churn: {curve}")
     risk = "unknown (no --value-col)" if pop["revenue_at_risk"] is None else f"{pop['revenue_at_risk']:,.2f}"
     print(f"  population: {pop['customers']} customers, mean churn probability {pop['mean_probability']:.3f}")
     print(f"             revenue at risk {risk}; risk bands {pop['risk_bands']}")

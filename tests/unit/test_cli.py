@@ -79,7 +79,7 @@ def test_train_churn_from_a_customer_table_prints_metrics_and_promotes(tmp_path,
     assert main([*args, "--time-budget", "0.1", "--registry", str(tmp_path / "reg")]) == 0
     out = capsys.readouterr().out
     assert "promoted to champion" in out and "ROC AUC" in out and "(logistic regression)" in out
-    assert "revenue at risk" in out
+    assert "revenue at risk" in out and "calibration: holdout deciles" in out
     manifest = Registry(tmp_path / "reg").manifest("churn", Registry(tmp_path / "reg").champion("churn"))
     assert manifest["metrics"]["holdout"]["model"]["brier"] > 0 and manifest["data"]["segment_col"] == "region"
 
