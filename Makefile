@@ -28,13 +28,19 @@ install-dev: $(VENV)/.installed-dev
 # A write key for local use only (the README's curl commands use it); set your own anywhere else.
 run: export SENTINEL_API_KEYS ?= dev-write-key:write
 
-# Train on the built-in sample data only when the registry has no champion yet.
+# Train on the built-in sample data only when the registry has no champion yet (per model family).
 run: install
 	@if ! $(BIN)/sentinel registry champion --registry $(REGISTRY) >/dev/null 2>&1; then \
 		echo "No trained forecast model in $(REGISTRY): generating sample data and training (about a minute)"; \
 		$(BIN)/sentinel sample --out $(SAMPLE) && \
 		$(BIN)/sentinel train forecast --data $(SAMPLE)/sales.csv --country-holidays US \
 			--registry $(REGISTRY) || exit 1; \
+	fi
+	@if ! $(BIN)/sentinel registry champion --model churn --registry $(REGISTRY) >/dev/null 2>&1; then \
+		echo "No trained churn model in $(REGISTRY): training on the sample customers (about 15 s)"; \
+		{ test -f $(SAMPLE)/customers.csv || $(BIN)/sentinel sample --out $(SAMPLE); } && \
+		$(BIN)/sentinel train churn --data $(SAMPLE)/customers.csv --value-col monthly_value \
+			--segment-col region --time-budget 3 --registry $(REGISTRY) || exit 1; \
 	fi
 	$(BIN)/sentinel serve --registry $(REGISTRY) --host $(HOST) --port $(PORT) --print-example
 
@@ -57,6 +63,7 @@ lint: install-dev
 
 bench: install-dev
 	$(BIN)/python bench/serve.py
+	$(BIN)/python bench/churn.py
 
 clean:
 	rm -rf var .pytest_cache

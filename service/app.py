@@ -36,6 +36,8 @@ Sales forecasts, target feasibility and KRI alerting from Prophet models trained
 * `GET /v1/forecast/{series_id}`: point forecast and interval per period.
 * `GET /v1/series`: what the served model covers.
 * `GET /v1/kri`, `POST /v1/kri/observations`, `GET /v1/alerts`: key risk indicators and their alerts.
+* `POST /v1/churn/score`: calibrated churn probability, risk band and top drivers per customer.
+* `GET /v1/churn/summary`: revenue at risk of the customer base, overall and by segment.
 """
 
 
@@ -74,7 +76,7 @@ def create_app(settings: Settings | None = None, metrics: Metrics | None = None)
     settings = settings or get_settings()
     metrics = metrics or Metrics()
     cutoffs = VerdictCutoffs(likely=settings.verdict_likely, stretch=settings.verdict_stretch)
-    store = ModelStore(Registry(settings.registry), metrics)
+    store = ModelStore(Registry(settings.registry), metrics, settings.churn_segment)
     kris = load_kri_file(settings.kri_config)
     api_keys = parse_api_keys(settings.api_keys.get_secret_value())
     database = db.connect(settings.database_url)
@@ -99,6 +101,8 @@ def create_app(settings: Settings | None = None, metrics: Metrics | None = None)
         await asyncio.to_thread(store.reload)
         if store.forecast is None:
             log.warning("not ready: %s", store.last_error)
+        if store.churn is None:
+            log.warning("churn endpoints unavailable: %s", store.churn_error)
         wake, deliver = asyncio.Event(), asyncio.Event()
         app.state.kri_wake = wake
         wake.set()  # first evaluation right away (also after each model reload)
@@ -141,6 +145,7 @@ def create_app(settings: Settings | None = None, metrics: Metrics | None = None)
         routes.health,
         routes.forecast,
         routes.series,
+        routes.churn,
         routes.kri,
         routes.alerts,
         routes.metrics,

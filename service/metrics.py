@@ -7,10 +7,12 @@ never a raw path, and unmatched paths share one label value.
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, disable_created_metrics
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from models.churn_model import ChurnModel
 from models.forecast_model import ForecastModel
 
 __all__ = ["Metrics", "MetricsMiddleware"]
@@ -79,12 +81,42 @@ class Metrics:
             ["receiver", "outcome"],
             registry=r,
         )
+        self.revenue_at_risk = Gauge(
+            "sentinel_churn_revenue_at_risk",
+            "Sum of churn probability x monthly value over the population scored at training (currency units)",
+            registry=r,
+        )
+        self.churn_mean = Gauge(
+            "sentinel_churn_mean_probability_ratio",
+            "Mean churn probability of the population scored at training",
+            registry=r,
+        )
+        self.churn_customers = Gauge(
+            "sentinel_churn_customers",
+            "Customers of the population scored at training, by risk band",
+            ["risk_band"],
+            registry=r,
+        )
+        self._versions: dict[str, str] = {}
+
+    def _model_loaded(self, family: str, version: str, trained_at: float) -> None:
+        old = self._versions.get(family)
+        if old is not None and old != version:
+            self.model_info.remove(family, old)
+        self._versions[family] = version
+        self.model_info.labels(family, version).set(1)
+        self.trained_at.labels(family).set(trained_at)
 
     def forecast_loaded(self, model: ForecastModel) -> None:
-        self.model_info.clear()
-        self.model_info.labels("forecast", model.version).set(1)
-        self.trained_at.labels("forecast").set(model.trained_at.timestamp())
+        self._model_loaded("forecast", model.version, model.trained_at.timestamp())
         self.series.set(len(model.infos))
+
+    def churn_loaded(self, model: ChurnModel, summary: dict[str, Any]) -> None:
+        self._model_loaded("churn", model.version, model.trained_at.timestamp())
+        self.revenue_at_risk.set(summary["revenue_at_risk"] or 0.0)
+        self.churn_mean.set(summary["mean_probability"])
+        for band, count in summary["risk_bands"].items():
+            self.churn_customers.labels(band).set(count)
 
 
 class MetricsMiddleware:

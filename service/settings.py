@@ -20,6 +20,9 @@ class Settings(BaseSettings):
     verdict_likely: float = Field(0.7, description="P(reach target) at or above which the verdict is 'likely'")
     verdict_stretch: float = Field(0.3, description="P(reach target) at or above which the verdict is 'stretch'")
     reload_interval_seconds: float = Field(30.0, ge=0, description="champion polling period; 0 disables polling")
+    churn_segment: str | None = Field(
+        None, description="column GET /v1/churn/summary breaks revenue at risk down by (default: as trained)"
+    )
     public_url: str | None = Field(None, description="base URL the service is reached at (for links)")
     database_url: str = Field(
         "sqlite:///var/sentinel.db", description="SQLAlchemy URL (sqlite:/// or postgresql+psycopg://)"

@@ -8,7 +8,12 @@ missing files) leaves the old model serving.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
+from models.churn_artifact import load_churn
+from models.churn_model import ChurnModel
 from models.errors import NoChampion, SentinelError
 from models.forecast_model import ForecastModel, load_forecast
 from models.registry import Registry
@@ -20,17 +25,28 @@ log = logging.getLogger(__name__)
 
 
 class NotReady(SentinelError):
-    """No forecast model is loaded yet."""
+    """The model a request needs is not loaded yet."""
 
     code = "not_ready"
 
 
+_CHURN_HINT = (
+    "no churn model is loaded: train one with `sentinel train churn --data customers.csv "
+    "--id-col ID --label-col LABEL --value-col MONTHLY_VALUE` (or `make run` for the sample)"
+)
+
+
 class ModelStore:
-    def __init__(self, registry: Registry, metrics: Metrics) -> None:
+    """The forecast and churn champions. Readiness follows the forecast model only."""
+
+    def __init__(self, registry: Registry, metrics: Metrics, churn_segment: str | None = None) -> None:
         self.registry = registry
         self.metrics = metrics
+        self.churn_segment = churn_segment
         self.forecast: ForecastModel | None = None
+        self.churn: ChurnModel | None = None
         self.last_error: str | None = None
+        self.churn_error: str | None = None
 
     def require_forecast(self) -> ForecastModel:
         model = self.forecast
@@ -38,24 +54,46 @@ class ModelStore:
             raise NotReady(self.last_error or "no forecast model is loaded yet")
         return model
 
+    def require_churn(self) -> ChurnModel:
+        model = self.churn
+        if model is None:
+            raise NotReady(_CHURN_HINT + (f" ({self.churn_error})" if self.churn_error else ""))
+        return model
+
     def reload(self) -> bool:
-        """Load the champion if it changed; True when a new model went live. Never raises."""
+        """Load each champion that changed; True when a new model went live. Never raises."""
+        forecast = self._reload_one("forecast", self.forecast, load_forecast)
+        churn = self._reload_one("churn", self.churn, load_churn)
+        return forecast or churn
+
+    def _reload_one(self, family: str, current: Any, loader: Callable[[Path, dict[str, Any]], Any]) -> bool:
+        error: str | None = None
         try:
-            version = self.registry.champion("forecast")
-            if self.forecast is not None and self.forecast.version == version:
+            version = self.registry.champion(family)
+            if current is not None and current.version == version:
                 return False
-            directory, manifest = self.registry.open_version("forecast", version)
-            model = load_forecast(directory, manifest)
+            directory, manifest = self.registry.open_version(family, version)
+            model = loader(directory, manifest)
         except NoChampion as exc:
-            self.last_error = str(exc)
-            return False
+            error = str(exc)
+            model = None
         except Exception as exc:  # noqa: BLE001 - any failure must leave the old model serving
-            self.last_error = f"loading the forecast champion failed: {exc}"
-            self.metrics.reload_failures.labels("forecast").inc()
-            log.error("%s; %s", self.last_error, "keeping the current model" if self.forecast else "not ready")
+            error = f"loading the {family} champion failed: {exc}"
+            self.metrics.reload_failures.labels(family).inc()
+            log.error("%s; %s", error, "keeping the current model" if current else "none loaded")
+            model = None
+        if family == "forecast":
+            self.last_error = error
+        else:
+            self.churn_error = error
+        if model is None:
             return False
-        self.forecast = model  # one reference swap: in-flight requests keep the old object
-        self.last_error = None
-        self.metrics.forecast_loaded(model)
-        log.info("serving forecast model %s (%d series)", model.version, len(model.infos))
+        if family == "forecast":  # one reference swap: in-flight requests keep the old object
+            self.forecast = model
+            self.metrics.forecast_loaded(model)
+            log.info("serving forecast model %s (%d series)", model.version, len(model.infos))
+        else:
+            self.churn = model
+            self.metrics.churn_loaded(model, model.summary(self.churn_segment))
+            log.info("serving churn model %s (%d features)", model.version, len(model.schema.features))
         return True

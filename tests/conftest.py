@@ -42,3 +42,29 @@ def trained_registry(tmp_path_factory, small_sales) -> Registry:
         progress=False,
     )
     return registry
+
+
+@pytest.fixture(scope="session")
+def churn_registry(tmp_path_factory) -> Registry:
+    """A churn champion trained on 2,000 sample customers (a few seconds: tiny search budget)."""
+    from training.churn_job import train_churn
+    from training.sample import make_customers
+
+    registry = Registry(tmp_path_factory.mktemp("churn-registry"))
+    train_churn(
+        make_customers(seed=7, n=2000),
+        registry,
+        id_col="customer_id",
+        label_col="churned",
+        value_col="monthly_value",
+        segment_col="region",
+        budget_seconds=0.5,
+    )
+    return registry
+
+
+@pytest.fixture(scope="session")
+def churn_model(churn_registry):
+    from models.churn_artifact import load_churn
+
+    return load_churn(*churn_registry.open_version("churn", churn_registry.champion("churn")))

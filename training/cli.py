@@ -44,6 +44,37 @@ def _mapping_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--min-length", type=int, help="fewest observations to fit a series")
 
 
+def _columns(value: str) -> list[str]:
+    return [c.strip() for c in value.split(",") if c.strip()]
+
+
+def _churn_parser(ch: argparse.ArgumentParser) -> None:
+    source = ch.add_mutually_exclusive_group(required=True)
+    source.add_argument("--data", help="customer table, one row per customer: CSV (optionally .gz) or Parquet")
+    source.add_argument("--transactions", help="transaction log: one row per purchase (customer, date, amount)")
+    table = ch.add_argument_group("customer table (--data)")
+    table.add_argument("--id-col", default="customer_id", help="customer id column (default %(default)s)")
+    table.add_argument("--label-col", default="churned", help="yes/no, true/false or 1/0 (default %(default)s)")
+    table.add_argument("--value-col", help="monthly revenue per customer, for revenue at risk")
+    table.add_argument("--drop", type=_columns, default=[], metavar="COLS", help="comma-separated columns to ignore")
+    table.add_argument("--keep-text", type=_columns, default=[], metavar="COLS", help="high-cardinality text to keep")
+    table.add_argument("--segment-col", help="column to break revenue at risk down by, e.g. region")
+    tx = ch.add_argument_group("transaction log (--transactions)")
+    tx.add_argument("--customer-col", default="customer_id", help="default %(default)s")
+    tx.add_argument("--date-col", default="date", help="default %(default)s")
+    tx.add_argument("--amount-col", default="amount", help="default %(default)s")
+    tx.add_argument("--inactive-days", type=int, default=90, help="churned = no purchase for N days after the cutoff")
+    tx.add_argument("--as-of", help="cutoff date (default: the log's last date minus --inactive-days)")
+    fit = ch.add_argument_group("fitting")
+    fit.add_argument("--time-budget", type=float, default=30.0, help="seconds for the hyperparameter search")
+    fit.add_argument("--holdout", type=float, default=0.2, help="stratified holdout share (default %(default)s)")
+    fit.add_argument("--seed", type=int, default=0)
+    fit.add_argument("--threads", type=int, default=1, help="OpenMP threads per fit (default %(default)s)")
+    fit.add_argument("--no-promote", action="store_true", help="store the version without making it champion")
+    fit.add_argument("--json", action="store_true", help="print the summary as JSON")
+    _registry_arg(ch)
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sentinel", description=__doc__.splitlines()[0])
     parser.add_argument("--verbose", "-v", action="store_true", help="show debug and Stan logs")
@@ -86,6 +117,7 @@ def _build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--samples", type=int, default=1000)
     ev.add_argument("--jobs", type=int, default=-1)
     ev.add_argument("--out", type=Path, help="write evaluation.json and PNG plots here")
+    _churn_parser(train.add_parser("churn", help="fit a calibrated churn model from customers or transactions"))
 
     serve = sub.add_parser("serve", help="run the HTTP service")
     _registry_arg(serve)
@@ -261,6 +293,80 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_train_churn(args: argparse.Namespace) -> int:
+    from models.churn_transactions import TransactionColumns
+    from training.churn_job import train_churn, train_churn_transactions
+    from training.load import read_table
+
+    if not 0 < args.holdout < 0.5:
+        raise InvalidInput(f"--holdout must be between 0 and 0.5, got {args.holdout}")
+    common = {
+        "budget_seconds": args.time_budget,
+        "holdout": args.holdout,
+        "promote": not args.no_promote,
+        "random_state": args.seed,
+        "threads": args.threads,
+    }
+    registry = Registry(args.registry)
+    if args.transactions:
+        cols = TransactionColumns(args.customer_col, args.date_col, args.amount_col)
+        s = train_churn_transactions(
+            read_table(args.transactions),
+            registry,
+            cols=cols,
+            inactive_days=args.inactive_days,
+            as_of=args.as_of,
+            source=str(args.transactions),
+            **common,
+        )
+    else:
+        s = train_churn(
+            read_table(args.data),
+            registry,
+            id_col=args.id_col,
+            label_col=args.label_col,
+            value_col=args.value_col,
+            drop=args.drop,
+            keep_text=args.keep_text,
+            segment_col=args.segment_col,
+            source=str(args.data),
+            **common,
+        )
+    if args.json:
+        print(json.dumps(s.to_dict(), indent=2, default=str))
+        return 0
+    m, b, pop = s.holdout["model"], s.holdout["baseline"], s.population
+    print(f"trained churn model {s.version}" + (" (promoted to champion)" if s.promoted else " (not promoted)"))
+    where = (
+        f"customers from {s.extra['transactions']} transactions at cutoff {s.extra['as_of']} "
+        f"(churned: no purchase in the next {s.extra['inactive_days']} days)"
+        if s.extra.get("as_of")
+        else "customers"
+    )
+    print(f"  data:      {args.transactions or args.data}: {s.rows} {where}, churn rate {m['base_rate']:.3f}")
+    sch = s.schema
+    print(
+        f"  features:  {len(sch.features)} ({len(sch.numeric)} numeric, {len(sch.boolean)} boolean, "
+        f"{len(sch.categorical)} categorical); dropped: {', '.join(sch.dropped) or 'none'}"
+    )
+    print(f"  search:    {s.candidates} candidates in {args.time_budget:g} s budget: {s.params}")
+    print(f"  holdout:   {s.holdout['rows']} customers ({s.holdout['fraction']:.0%} stratified)")
+    for name, r in (("model", m), ("baseline", b)):
+        print(
+            f"  {name + ':':<10} ROC AUC {r['roc_auc']:.4f}  PR AUC {r['pr_auc']:.4f}  Brier {r['brier']:.4f}"
+            + ("  (gradient boosting, calibrated)" if name == "model" else "  (logistic regression)")
+        )
+    curve = ", ".join(f"{c['predicted']:.2f}->{c['observed']:.2f}" for c in m["calibration"])
+    print(f"  calibration: holdout deciles, mean predicted->observed churn: {curve}")
+    risk = "unknown (no --value-col)" if pop["revenue_at_risk"] is None else f"{pop['revenue_at_risk']:,.2f}"
+    print(f"  population: {pop['customers']} customers, mean churn probability {pop['mean_probability']:.3f}")
+    print(f"             revenue at risk {risk}; risk bands {pop['risk_bands']}")
+    for w in s.warnings:
+        print(f"  warning:   {w}")
+    print(f"  registry:  {Path(args.registry) / 'churn' / s.version}  ({s.seconds:.1f} s)")
+    return 0
+
+
 def _cmd_serve(args: argparse.Namespace) -> int:
     from service.server import serve
 
@@ -348,7 +454,8 @@ def main(argv: list[str] | None = None) -> int:
         "kri": _cmd_kri,
         "db": _cmd_db,
     }
-    handler = _cmd_train_forecast if args.command == "train" else handlers[args.command]
+    trainers = {"forecast": _cmd_train_forecast, "churn": _cmd_train_churn}
+    handler = trainers[args.family] if args.command == "train" else handlers[args.command]
     try:
         return handler(args)
     except SentinelError as exc:

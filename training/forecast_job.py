@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import platform
 import time
 from dataclasses import dataclass, field
-from importlib import metadata
 from typing import Any, Literal
 
 import numpy as np
@@ -19,6 +17,7 @@ from models.forecaster import ForecastConfig, SeriesFit
 from models.registry import Registry
 from models.validation import SalesHistory, ValidationRules, validate_sales
 from training.fitting import default_folds, fit_all
+from training.provenance import library_versions
 
 __all__ = ["TrainSummary", "summary_dict", "train_forecast"]
 
@@ -39,17 +38,6 @@ class TrainSummary:
     metrics: dict[str, float]
     warnings: list[str] = field(default_factory=list)
     calibration: dict[str, Any] = field(default_factory=dict)
-
-
-def _library_versions() -> dict[str, str]:
-    names = ["prophet", "cmdstanpy", "pandas", "numpy", "scikit-learn", "sales-sentinel"]
-    found = {"python": platform.python_version()}
-    for name in names:
-        try:
-            found[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            continue
-    return found
 
 
 def _aggregate_backtest(fits: list[SeriesFit]) -> dict[str, float]:
@@ -140,7 +128,9 @@ def train_forecast(
                     "folds_per_series": config.calibration_folds,
                     "libraries": calibration,
                 },
-                "libraries": _library_versions(),
+                "libraries": library_versions(
+                    ["prophet", "cmdstanpy", "pandas", "numpy", "scikit-learn", "sales-sentinel"]
+                ),
             }
         )
     if promote:

@@ -166,7 +166,9 @@ class Sentinel:
             cwd=self.tmp_path,
             env={**os.environ, **self.env, "SENTINEL_PUBLIC_URL": self.url},
         )
-        wait_until(lambda: http("GET", f"{self.url}/healthz")[0] == 200, what="sentinel serve")
+        wait_until(
+            lambda: http("GET", f"{self.url}/healthz")[0] == 200, timeout=90, what="sentinel serve"
+        )  # start-up imports sklearn, pandas, alembic: slow on a loaded machine
         return self
 
     def push(self, value: float, ts: str, kri: str = "returns_rate") -> tuple[int, object]:

@@ -60,6 +60,11 @@ def test_sample_train_serve_query(tmp_path):
     assert trained.returncode == 0, trained.stderr
     assert "fitted:   4 series" in trained.stdout and "median MASE" in trained.stdout
     assert "cmdstanpy" not in trained.stderr  # Stan stays quiet without --verbose
+    customers = tmp_path / "data" / "customers.csv"
+    churn = run("train", "churn", "--data", str(customers), "--value-col", "monthly_value", "--segment-col", "region",
+                "--time-budget", "0.5", "--registry", str(registry))  # fmt: skip
+    assert churn.returncode == 0, churn.stderr
+    assert "promoted to champion" in churn.stdout and "revenue at risk" in churn.stdout
 
     port = free_port()
     server = subprocess.Popen(
@@ -86,8 +91,14 @@ def test_sample_train_serve_query(tmp_path):
         status, body = get(f"{base}/v1/forecast/{example['series_id']}?horizon=7&level=80")
         assert status == 200 and len(body["points"]) == 7
         assert get(f"{base}/v1/forecast/unknown")[0] == 404
+        status, body = get(f"{base}/v1/churn/summary")
+        assert status == 200 and body["segment_column"] == "region" and body["revenue_at_risk"] > 0
+        one = {"customer_id": "X1", "tenure_months": 2, "contract": "month-to-month", "support_tickets": 5}
+        status, body = post(f"{base}/v1/churn/score", {"customers": [one]})
+        assert status == 200 and body["scores"][0]["customer_id"] == "X1" and body["scores"][0]["drivers"]
         with urllib.request.urlopen(f"{base}/metrics", timeout=5) as r:
-            assert b'route="/v1/feasibility"' in r.read()
+            text = r.read()
+            assert b'route="/v1/feasibility"' in text and b"sentinel_churn_revenue_at_risk" in text
     finally:
         server.terminate()
         server.wait(timeout=20)

@@ -68,3 +68,31 @@ def test_sample_writes_sales_and_customers(tmp_path):
     assert sales["series_id"].nunique() == 20 and sales["region"].nunique() == 4
     assert pd.to_datetime(sales["ds"]).max() - pd.to_datetime(sales["ds"]).min() >= pd.Timedelta(days=3 * 365)
     assert {"customer_id", "tenure_months", "contract", "monthly_value", "churned"} <= set(customers.columns)
+
+
+def test_train_churn_from_a_customer_table_prints_metrics_and_promotes(tmp_path, capsys):
+    from training.sample import make_customers
+
+    data = tmp_path / "customers.csv"
+    make_customers(seed=3, n=800).to_csv(data, index=False)
+    args = ["train", "churn", "--data", str(data), "--value-col", "monthly_value", "--segment-col", "region"]
+    assert main([*args, "--time-budget", "0.1", "--registry", str(tmp_path / "reg")]) == 0
+    out = capsys.readouterr().out
+    assert "promoted to champion" in out and "ROC AUC" in out and "(logistic regression)" in out
+    assert "revenue at risk" in out and "calibration: holdout deciles" in out
+    manifest = Registry(tmp_path / "reg").manifest("churn", Registry(tmp_path / "reg").champion("churn"))
+    assert manifest["metrics"]["holdout"]["model"]["brier"] > 0 and manifest["data"]["segment_col"] == "region"
+
+
+def test_train_churn_bad_input_exits_3_and_writes_nothing(tmp_path, capsys):
+    data = tmp_path / "customers.csv"
+    pd.DataFrame({"id": ["a", "b", "c"], "churn": ["yes", "maybe", "no"], "x": [1, 2, 3]}).to_csv(data, index=False)
+    registry = str(tmp_path / "reg")
+    assert (
+        main(["train", "churn", "--data", str(data), "--id-col", "id", "--label-col", "churn", "--registry", registry])
+        == 3
+    )
+    assert "'maybe'" in capsys.readouterr().err
+    assert main(["train", "churn", "--data", str(data), "--id-col", "customer", "--registry", registry]) == 3
+    assert "--id-col" in capsys.readouterr().err
+    assert Registry(registry).versions("churn") == []
