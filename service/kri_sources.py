@@ -1,10 +1,8 @@
 """Where model-derived KRI values come from: one provider per source, each returning readings
 (label set, value) or ``Unavailable`` with the reason (the KRI then shows ``no_data``).
 
-Providers are looked up by the KRI's ``source``. ``target_attainment`` and
-``revenue_at_risk_ratio`` wait for features built elsewhere (registered targets; the churn
-model): their slots report why they have no value rather than invent one. Replace them through
-``build_providers(targets=..., churn=...)`` when those land.
+Providers are looked up by the KRI's ``source``. ``target_attainment`` waits for registered
+targets (the planning feature): its slot reports why it has no value rather than invent one.
 """
 
 from __future__ import annotations
@@ -19,6 +17,7 @@ from service.state import ModelStore
 
 __all__ = [
     "ActualsSource",
+    "ChurnRevenueAtRisk",
     "ForecastShortfall",
     "NoActuals",
     "Reading",
@@ -108,6 +107,36 @@ class ForecastShortfall:
         return readings
 
 
+class ChurnRevenueAtRisk:
+    """``revenue_at_risk_ratio``: Σ churn probability × monthly value / Σ monthly value of the
+    population the churn champion scored at training, overall and per segment (bounded labels)."""
+
+    def __init__(self, models: ModelStore) -> None:
+        self._models = models
+
+    def read(self, kri: KriDefinition) -> list[Reading] | Unavailable:
+        model = self._models.churn
+        if model is None:
+            return Unavailable("no churn model loaded: train one with `sentinel train churn`")
+        population = model.population
+        if "value" not in population:
+            return Unavailable("the churn model was trained without --value-col, so revenue at risk is unknown")
+        at_risk = population["probability"] * population["value"]
+        total = float(population["value"].sum())
+        if total <= 0:
+            return Unavailable("the scored population has no revenue")
+        readings: list[Reading] = [({}, float(at_risk.sum()) / total)]
+        segment = self._models.churn_segment or model.segment_col
+        column = f"segment:{segment}"
+        if segment and column in population:
+            frame = population.assign(_at_risk=at_risk)
+            for name, group in frame.groupby(column, sort=True):
+                value = float(group["value"].sum())
+                if value > 0:
+                    readings.append(({"segment": str(name)}, float(group["_at_risk"].sum()) / value))
+        return readings
+
+
 def build_providers(
     models: ModelStore,
     actuals: ActualsSource | None = None,
@@ -118,5 +147,5 @@ def build_providers(
     return {
         "forecast_shortfall": ForecastShortfall(models, actuals or NoActuals()),
         "target_attainment": targets or Missing("no registered targets (the planning feature registers them)"),
-        "revenue_at_risk_ratio": churn or Missing("no churn model loaded"),
+        "revenue_at_risk_ratio": churn or ChurnRevenueAtRisk(models),
     }

@@ -100,7 +100,7 @@ def test_model_derived_kris_without_their_inputs_show_no_data_with_the_reason(cl
     target = kri_view(client, "target_attainment")
     assert target["state"] == "no_data" and "no registered targets" in target["no_data_reason"]
     churn = kri_view(client, "revenue_at_risk_ratio")
-    assert churn["state"] == "no_data" and churn["no_data_reason"] == "no churn model loaded"
+    assert churn["state"] == "no_data" and churn["no_data_reason"].startswith("no churn model loaded")
     assert 'sentinel_kri_value{kri="target_attainment"}' not in client.get("/metrics").text
 
 

@@ -71,4 +71,18 @@ def test_the_slots_awaiting_other_features_report_no_data(tmp_path):
 
     providers = build_providers(ModelStore(Registry(tmp_path), Metrics()))
     assert isinstance(providers["target_attainment"].read(SHORTFALL), Unavailable)
-    assert providers["revenue_at_risk_ratio"].read(SHORTFALL) == Unavailable("no churn model loaded")
+    churn = providers["revenue_at_risk_ratio"].read(SHORTFALL)
+    assert isinstance(churn, Unavailable) and churn.reason.startswith("no churn model loaded")
+
+
+def test_revenue_at_risk_ratio_reads_the_served_churn_model(churn_registry):
+    store = ModelStore(churn_registry, Metrics())
+    store.reload()
+    readings = build_providers(store)["revenue_at_risk_ratio"].read(SHORTFALL)
+    summary = store.churn.summary()
+    total_value = float(store.churn.population["value"].sum())
+    overall = dict((tuple(labels.items()), value) for labels, value in readings)[()]
+    assert abs(overall - summary["revenue_at_risk"] / total_value) < 1e-6
+    assert 0 < overall < 1
+    by_segment = {labels["segment"]: value for labels, value in readings if labels}
+    assert set(by_segment) == {row["segment"] for row in summary["by_segment"]}  # bounded: one per segment
