@@ -215,7 +215,10 @@ def _cmd_train_forecast(args: argparse.Namespace) -> int:
             f"median sMAPE {bt['median_smape']:.3f}; Prophet+AutoETS chosen for {bt['share_prophet_ets']:.0%} of series"
         )
     for scale, lib in s.calibration.items():
-        print(f"  calibration: {lib['paths']} {scale} error paths from {s.config.calibration_folds} rolling origins")
+        print(
+            f"  calibration: {lib['paths']} {scale} error paths pooled from {len(s.fitted)} series "
+            f"(up to {s.config.calibration_folds} rolling origins each, as the history allows)"
+        )
     for w in s.warnings:
         print(f"  warning:  {w}")
     print(f"  registry: {Path(args.registry) / 'forecast' / s.version}")

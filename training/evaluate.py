@@ -56,7 +56,7 @@ class EvalResult:
 
 
 def _peer_one(name: str, history: pd.DataFrame, freq: Frequency, horizon: int) -> tuple[PeerForecast, float]:
-    quiet_third_party()
+    quiet_third_party(fitting=True)
     started = time.perf_counter()
     forecast = PEERS[name](history, freq, horizon)
     return forecast, time.perf_counter() - started

@@ -24,7 +24,7 @@ def default_folds(n_series: int) -> int:
 def _fit_one(
     series_id: str, history: pd.DataFrame, freq: Frequency, config: ForecastConfig, verbose: bool
 ) -> SeriesFit:
-    quiet_third_party(verbose)  # runs in a worker process
+    quiet_third_party(verbose, fitting=True)  # runs in a worker process
     return fit_series(series_id, history, freq, config)
 
 

@@ -7,11 +7,12 @@ import logging
 __all__ = ["configure_logging", "quiet_third_party"]
 
 
-def quiet_third_party(verbose: bool = False) -> None:
+def quiet_third_party(verbose: bool = False, fitting: bool = False) -> None:
     """Silence cmdstanpy/prophet chatter. Call in every process that fits (workers too).
 
-    cmdstanpy installs its own handler (and resets its level) the first time it logs, so ask
-    it for that logger first and only then set the level.
+    cmdstanpy installs its own handler (and resets its level) the first time it logs, and
+    ``prophet.forecaster`` sets its logger to INFO when first imported: in a process that is
+    about to fit (``fitting``), import both first and only then set the levels.
     """
     # Prophet warns per fit about short histories; our rolling origins are short on purpose.
     level = logging.DEBUG if verbose else logging.ERROR
@@ -19,6 +20,8 @@ def quiet_third_party(verbose: bool = False) -> None:
     from cmdstanpy.utils.logging import get_logger
 
     get_logger()
+    if fitting:
+        import prophet.forecaster  # noqa: F401
     for name in ("cmdstanpy", "prophet"):
         logger = logging.getLogger(name)
         logger.setLevel(level)
