@@ -28,9 +28,21 @@ _WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
 class ColumnMapping:
     """Which columns of a real export hold the series id, the date and the value."""
 
-    id_col: str = SERIES_ID
+    id_col: str = SERIES_ID  # "Store,Dept": several columns form the id, joined with "-"
     date_col: str = DS
     value_col: str = Y
+
+    @property
+    def id_cols(self) -> list[str]:
+        return [c.strip() for c in self.id_col.split(",") if c.strip()]
+
+    def series_ids(self, raw: pd.DataFrame) -> pd.Series:
+        """The series id of every row (several id columns are joined with "-")."""
+        cols = self.id_cols
+        if len(cols) == 1:
+            return raw[cols[0]]
+        text = raw[cols].astype("string")
+        return text[cols[0]].str.cat([text[c] for c in cols[1:]], sep="-")  # NA where any part is
 
 
 @dataclass(frozen=True)

@@ -124,9 +124,12 @@ def validate_sales(
     and series too short to fit (skipped and listed; an error if none remain).
     """
     report = ValidationReport(n_rows=len(raw))
-    missing = [c for c in (mapping.id_col, mapping.date_col, mapping.value_col) if c not in raw]
+    missing = [c for c in (*mapping.id_cols, mapping.date_col, mapping.value_col) if c not in raw]
     if missing:
-        flags = {mapping.id_col: "--id-col", mapping.date_col: "--date-col", mapping.value_col: "--value-col"}
+        flags = {c: "--id-col" for c in mapping.id_cols} | {
+            mapping.date_col: "--date-col",
+            mapping.value_col: "--value-col",
+        }
         report.add(
             "missing_columns",
             f"column(s) {_names(missing)} not found; the file has {_names(list(raw.columns))}. "
@@ -135,7 +138,7 @@ def validate_sales(
         raise ValidationFailed(report)
 
     raw = raw.reset_index(drop=True)
-    ids = _check_ids(raw[mapping.id_col], mapping, report)
+    ids = _check_ids(mapping.series_ids(raw), mapping, report)
     ds = _parse_dates(raw[mapping.date_col], mapping, rules, report)
     y = _parse_values(raw[mapping.value_col], mapping, report)
     _check_negative(ids, y, mapping, rules, report)  # on every row, even those with a bad date
@@ -161,7 +164,7 @@ def _check_ids(col: pd.Series, mapping: ColumnMapping, report: ValidationReport)
     if blank.any():
         report.add(
             "missing_series_id",
-            f"column {mapping.id_col!r} is empty in {_rows(ids.index[blank])}; every row needs a series id.",
+            f"id column(s) {mapping.id_col!r} empty in {_rows(ids.index[blank])}; every row needs a series id.",
         )
     return ids.mask(blank).astype(object)
 

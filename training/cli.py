@@ -33,7 +33,9 @@ def _registry_arg(p: argparse.ArgumentParser) -> None:
 
 def _mapping_args(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("column mapping and validation")
-    g.add_argument("--id-col", default="series_id", help="series id column (default %(default)s)")
+    g.add_argument(
+        "--id-col", default="series_id", help="series id column, or several joined by commas (default %(default)s)"
+    )
     g.add_argument("--date-col", default="ds", help="date column (default %(default)s)")
     g.add_argument("--value-col", default="y", help="sales value column (default %(default)s)")
     g.add_argument("--date-format", help="strftime layout of the dates, e.g. %%d-%%m-%%Y")
@@ -226,7 +228,7 @@ def _cmd_train_forecast(args: argparse.Namespace) -> int:
 
 
 def _select_series(raw, mapping: ColumnMapping, complete_only: bool, max_series: int | None):  # noqa: ANN001, ANN202
-    ids = raw[mapping.id_col].astype("string")
+    ids = mapping.series_ids(raw).astype("string")
     if complete_only:
         dates = raw.groupby(ids)[mapping.date_col].nunique()
         ids_kept = set(dates.index[dates == dates.max()])

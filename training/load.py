@@ -18,7 +18,11 @@ def read_table(path: str | Path, mapping: ColumnMapping | None = None) -> pd.Dat
     p = Path(path)
     if not p.is_file():
         raise InvalidInput(f"data file {str(p)!r} does not exist; pass an existing CSV or Parquet file with --data")
-    as_text = {mapping.id_col: "string", mapping.date_col: "string", mapping.value_col: "string"} if mapping else None
+    as_text = (
+        {**dict.fromkeys(mapping.id_cols, "string"), mapping.date_col: "string", mapping.value_col: "string"}
+        if mapping
+        else None
+    )
     try:
         if p.suffix.lower() in {".parquet", ".pq"}:
             return pd.read_parquet(p)

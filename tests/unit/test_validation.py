@@ -143,3 +143,18 @@ def test_report_renders_every_problem_with_its_severity():
         validate_sales(raw)
     text = str(info.value)
     assert "2 error(s)" in text and "[non_numeric_values]" in text and "[unparseable_dates]" in text
+
+
+def test_several_id_columns_form_one_series_id():
+    raw = pd.concat([daily("x"), daily("y")], ignore_index=True).rename(columns={"series_id": "store"})
+    raw["dept"] = "7"
+    history = validate_sales(raw, ColumnMapping(id_col="store,dept"))
+    assert history.series_ids == ["x-7", "y-7"]
+    raw.loc[0, "dept"] = None
+    assert "row 1" in problems_for(raw, ColumnMapping(id_col="store,dept"))["missing_series_id"]
+
+
+def problems_for(raw: pd.DataFrame, mapping: ColumnMapping) -> dict[str, str]:
+    with pytest.raises(ValidationFailed) as info:
+        validate_sales(raw, mapping)
+    return {p.code: p.message for p in info.value.report.errors}
