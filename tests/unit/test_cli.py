@@ -68,3 +68,16 @@ def test_sample_writes_sales_and_customers(tmp_path):
     assert sales["series_id"].nunique() == 20 and sales["region"].nunique() == 4
     assert pd.to_datetime(sales["ds"]).max() - pd.to_datetime(sales["ds"]).min() >= pd.Timedelta(days=3 * 365)
     assert {"customer_id", "tenure_months", "contract", "monthly_value", "churned"} <= set(customers.columns)
+
+
+def test_registry_prune_reports_what_it_removed(tmp_path, capsys):
+    registry = Registry(tmp_path)
+    for payload in ("a", "b", "c"):
+        with registry.stage("churn") as staged:
+            (staged.path / "model.bin").write_text(payload)
+    oldest, *_ = versions = registry.versions("churn")
+    registry.promote("churn", versions[-1])
+    assert main(["registry", "prune", "--keep", "2", "--model", "churn", "--registry", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert f"removed churn {oldest}" in out and "1 churn version(s) removed, 2 kept" in out
+    assert main(["registry", "prune", "--keep", "0", "--model", "churn", "--registry", str(tmp_path)]) == 3
