@@ -7,6 +7,7 @@ never a raw path, and unmatched paths share one label value.
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, disable_created_metrics
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -57,6 +58,11 @@ class Metrics:
             ["model"],
             registry=r,
         )
+        self.last_retrain_success = Gauge(
+            "sentinel_last_retrain_success_timestamp_seconds",
+            "When `sentinel retrain` last finished successfully (Unix time; 0 if never)",
+            registry=r,
+        )
 
         self.kri_value = Gauge(
             "sentinel_kri_value",
@@ -85,6 +91,10 @@ class Metrics:
         self.model_info.labels("forecast", model.version).set(1)
         self.trained_at.labels("forecast").set(model.trained_at.timestamp())
         self.series.set(len(model.infos))
+
+    def retrain_status(self, status: dict[str, Any] | None) -> None:
+        """Set from the registry's retrain status file at scrape time (the job runs elsewhere)."""
+        self.last_retrain_success.set(float(status.get("finished_timestamp", 0.0)) if status else 0.0)
 
 
 class MetricsMiddleware:

@@ -8,6 +8,7 @@ missing files) leaves the old model serving.
 from __future__ import annotations
 
 import logging
+import threading
 
 from models.errors import NoChampion, SentinelError
 from models.forecast_model import ForecastModel, load_forecast
@@ -31,6 +32,7 @@ class ModelStore:
         self.metrics = metrics
         self.forecast: ForecastModel | None = None
         self.last_error: str | None = None
+        self._reload_lock = threading.Lock()
 
     def require_forecast(self) -> ForecastModel:
         model = self.forecast
@@ -38,8 +40,19 @@ class ModelStore:
             raise NotReady(self.last_error or "no forecast model is loaded yet")
         return model
 
+    def versions(self) -> dict[str, str]:
+        """The version served per model family."""
+        return {"forecast": self.forecast.version} if self.forecast else {}
+
     def reload(self) -> bool:
-        """Load the champion if it changed; True when a new model went live. Never raises."""
+        """Load the champion if it changed; True when a new model went live. Never raises.
+
+        Serialised: the poller and ``POST /admin/reload`` may ask at once, and one load is enough.
+        """
+        with self._reload_lock:
+            return self._reload()
+
+    def _reload(self) -> bool:
         try:
             version = self.registry.champion("forecast")
             if self.forecast is not None and self.forecast.version == version:

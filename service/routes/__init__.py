@@ -1,5 +1,5 @@
 """One APIRouter per resource."""
 
-from service.routes import alerts, feasibility, forecast, health, kri, metrics, series
+from service.routes import admin, alerts, feasibility, forecast, health, kri, metrics, series
 
-__all__ = ["alerts", "feasibility", "forecast", "health", "kri", "metrics", "series"]
+__all__ = ["admin", "alerts", "feasibility", "forecast", "health", "kri", "metrics", "series"]
