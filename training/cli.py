@@ -96,7 +96,7 @@ def _build_parser() -> argparse.ArgumentParser:
     rt.add_argument(
         "--registry",
         default=os.environ.get("SENTINEL_REGISTRY"),
-        help="registry root (default: the config's `registry`, then env SENTINEL_REGISTRY, then var/registry)",
+        help="registry root (default: env SENTINEL_REGISTRY, then the config's `registry`, then var/registry)",
     )
 
     ev = sub.add_parser("evaluate", help="rolling-origin backtest of the forecaster, optionally beside peers")

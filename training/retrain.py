@@ -152,12 +152,17 @@ def _forecast_gate(
     common = [sid for sid in frame[SERIES_ID].unique() if sid in ends]
     after = frame[frame[SERIES_ID].isin(common) & (frame[DS] > frame[SERIES_ID].map(ends))]
     counts = after.groupby(SERIES_ID).size().reindex(common, fill_value=0)
-    k = int(min(counts.min() if len(counts) else 0, champion.horizon))
-    if k == 0:
+    if not (counts > 0).any():
         result.status = "nothing-to-do"
-        result.reasons.append("no new periods since the champion's training data ended for some series")
+        result.reasons.append("no new periods since the champion's training data ended")
         return False
-    before = frame[frame[SERIES_ID].isin(common) & (frame[DS] <= frame[SERIES_ID].map(ends))]
+    # The fold is as long as most series' new data; a series with less (it stopped reporting, or
+    # lags) is left out of the comparison and listed, rather than shortening everyone's fold.
+    k = int(min(counts[counts > 0].mode().max(), champion.horizon))
+    scored = [sid for sid in common if counts[sid] >= k]
+    result.data_changes["lagging_series"] = sorted(set(common) - set(scored))
+    after = after[after[SERIES_ID].isin(scored)]
+    before = frame[frame[SERIES_ID].isin(scored) & (frame[DS] <= frame[SERIES_ID].map(ends))]
     started = time.perf_counter()
     fits, _ = fit_all(before, freq, replace(config, horizon=k), n_jobs=n_jobs, scheduler=scheduler)
     result.timings["gate_fit_seconds"] = time.perf_counter() - started
@@ -202,10 +207,11 @@ def _forecast_gate(
             f"(1 + {policy.tolerance:g}) on the {k} periods {result.gate['fold_start']}..{result.gate['fold_end']}"
         )
     if share > policy.max_level_shift_share:
-        examples = ", ".join(f"{r['series_id']} ({r['actual_over_forecast']:.0%})" for r in result.per_series[:3])
+        rows = [r for r in result.per_series if r["level_shift"]][:3]
+        examples = ", ".join(f"{r['series_id']} {r['actual_over_forecast']:.0%}" for r in rows)
         result.reasons.append(
             f"{len(shifted)} of {len(result.per_series)} series ({share:.0%}) shifted level in the new periods "
-            f"(actual total vs champion forecast: {examples}), more than policy.max_level_shift_share "
+            f"(actual total / champion forecast: {examples}, ...), more than policy.max_level_shift_share "
             f"{policy.max_level_shift_share:.0%}: check the extract for missing or zeroed data"
         )
     return not result.reasons

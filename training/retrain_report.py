@@ -39,7 +39,8 @@ def render_summary(meta: dict[str, Any], results: list[JobResult]) -> str:
             lines.append(
                 f"  data: {len(d.get('new_series', []))} new series, {len(d.get('vanished_series', []))} vanished, "
                 f"{len(d.get('restated_series', []))} with restated history, "
-                f"{len(d.get('level_shift_series', []))} with a level shift"
+                f"{len(d.get('level_shift_series', []))} with a level shift, "
+                f"{len(d.get('lagging_series', []))} without the fold's new periods (not scored)"
             )
         if r.timings:
             lines.append("  timings: " + ", ".join(f"{k} {v:.1f}" for k, v in r.timings.items()))

@@ -86,6 +86,21 @@ def test_a_month_of_zeros_for_half_the_series_is_rejected_with_the_reason(regist
     assert registry.retrain_status()["jobs"] == {"forecast": "rejected"}  # the job ran: not stale
 
 
+def test_a_past_month_restated_as_zeros_fails_the_error_rule(registry, sales, tmp_path):
+    before = snapshot(registry)
+    restated = sales.copy()
+    cutoff = restated["ds"].max() - pd.Timedelta(days=NEW_DAYS)  # the champion's last day
+    month = (restated["ds"] > cutoff - pd.Timedelta(days=30)) & (restated["ds"] <= cutoff)
+    half = restated["series_id"].isin(sorted(restated["series_id"].unique())[:2])
+    restated.loc[month & half, "y"] = 0.0
+    assert main(["retrain", "--config", write_config(tmp_path, restated, registry), "--jobs", "2"]) == 10
+    assert snapshot(registry) == before
+    (job,) = report_of(registry)["jobs"]
+    assert any("challenger median MASE" in reason for reason in job["reasons"])
+    assert job["gate"]["challenger_median_mase"] > job["gate"]["champion_median_mase"] * 1.05
+    assert sorted(job["data_changes"]["restated_series"]) == sorted(sales["series_id"].unique())[:2]
+
+
 def test_a_killed_run_changes_nothing_and_the_next_run_promotes(registry, sales, tmp_path):
     before = snapshot(registry)
     config = write_config(tmp_path, sales, registry)
@@ -102,6 +117,11 @@ def test_a_killed_run_changes_nothing_and_the_next_run_promotes(registry, sales,
     with (registry.root / "retrain.lock").open("a") as fh:  # the OS released the dead run's lock
         fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         fcntl.flock(fh, fcntl.LOCK_UN)
+
+    assert main(["retrain", "--config", config, "--jobs", "2", "--dry-run"]) == 0
+    (job,) = report_of(registry)["jobs"]
+    assert job["status"] == "would-promote" and snapshot(registry) == before
+    shutil.rmtree(registry.root / "runs")
 
     assert main(["retrain", "--config", config, "--jobs", "2"]) == 0
     (job,) = report_of(registry)["jobs"]
