@@ -50,7 +50,7 @@ def live(trained_registry, tmp_path):
 
 
 class Hammer:
-    """Threads posting feasibility requests until stopped; records statuses and versions seen."""
+    """Threads posting feasibility requests (and asking /readyz) until stopped; records what they saw."""
 
     def __init__(self, url: str, threads: int = 4) -> None:
         self.url, self.stop = url, threading.Event()
@@ -62,8 +62,10 @@ class Hammer:
     def _run(self) -> None:
         with httpx.Client(base_url=self.url, timeout=10) as client:
             while not self.stop.is_set():
+                ready = client.get("/readyz")
                 r = client.post("/v1/feasibility", json=REQUEST)
                 with self.lock:
+                    self.statuses.append(ready.status_code)
                     self.statuses.append(r.status_code)
                     if r.status_code == 200:
                         self.versions.append(r.json()["model_version"])
