@@ -71,7 +71,9 @@ def backend(spec: str) -> Iterator[tuple[int, str | None]]:
         return
     from distributed import LocalCluster
 
-    with LocalCluster(n_workers=workers, processes=True, threads_per_worker=1, dashboard_address=None) as cluster:
+    with LocalCluster(
+        n_workers=workers, processes=True, threads_per_worker=1, host="127.0.0.1", dashboard_address="127.0.0.1:0"
+    ) as cluster:
         yield workers, cluster.scheduler_address
 
 
