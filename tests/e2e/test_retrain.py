@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import os
 import shutil
 import signal
 import subprocess
@@ -104,12 +105,16 @@ def test_a_past_month_restated_as_zeros_fails_the_error_rule(registry, sales, tm
 def test_a_killed_run_changes_nothing_and_the_next_run_promotes(registry, sales, tmp_path):
     before = snapshot(registry)
     config = write_config(tmp_path, sales, registry)
-    run = subprocess.Popen([SENTINEL, "retrain", "--config", config, "--jobs", "2"], stderr=subprocess.DEVNULL)
+    # Its own process group, killed whole as a container runtime would: SIGKILL to the CLI alone
+    # would orphan its worker processes (they hold no lock and write nothing visible, but run on).
+    run = subprocess.Popen(
+        [SENTINEL, "retrain", "--config", config, "--jobs", "2"], stderr=subprocess.DEVNULL, start_new_session=True
+    )
     staging = registry.root / "forecast"
     try:  # kill -9 while the challenger is being fitted into its staging version
         wait_until(lambda: any(p.name.startswith(".staging-") for p in staging.iterdir()), 300, "challenger fitting")
     finally:
-        run.send_signal(signal.SIGKILL)
+        os.killpg(run.pid, signal.SIGKILL)
         run.wait()
     assert snapshot(registry) == before
     assert not [p for p in (registry.root / "runs").iterdir() if not p.name.startswith(".")]
