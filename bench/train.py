@@ -1,16 +1,22 @@
-"""Training benchmark: wall time and series per second of `train forecast`, 1 vs 2 local workers.
+"""Training benchmark: wall time and series per second of `train forecast` per back end.
 
-    python bench/train.py                 # built-in sample (24 daily series) and Walmart stores (45 weekly)
+    python bench/train.py                      # sample (24 daily) + Walmart stores (45 weekly), 1 and 2 workers
+    python bench/train.py --walmart-dept 1000  # 1,000 complete Walmart store x dept series (weekly)
+    python bench/train.py --walmart-dept 1000 --backends local:1,local:2,dask:2
 
-Each run is the full job a user runs (validation, Prophet fit, 1000 sample paths, holdout
-backtest, registry write) into a throw-away registry.
+Each run is the full job a user runs (validation, Prophet (+AutoETS) fits, rolling-origin folds,
+calibrated sample paths, registry write) into a throw-away registry. ``dask:N`` starts a
+``LocalCluster`` with N single-threaded worker processes and trains through it, as
+``--dask-scheduler`` does against a real cluster (cluster start-up is not counted).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -23,9 +29,10 @@ from training.logs import configure_logging
 from training.sample import make_sales
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+Dataset = tuple[pd.DataFrame, ColumnMapping, ValidationRules]
 
 
-def datasets() -> dict[str, tuple[pd.DataFrame, ColumnMapping, ValidationRules]]:
+def default_datasets() -> dict[str, Dataset]:
     found = {"sample (daily, 3y)": (make_sales(), ColumnMapping(), ValidationRules())}
     walmart = SHARED / "walmart_store_sales" / "Walmart.csv"
     if walmart.is_file():
@@ -37,23 +44,74 @@ def datasets() -> dict[str, tuple[pd.DataFrame, ColumnMapping, ValidationRules]]
     return found
 
 
+def walmart_dept(n: int) -> dict[str, Dataset]:
+    """The first ``n`` store x department series (sorted) observed on all 143 weeks."""
+    raw = pd.read_csv(SHARED / "walmart_store_dept" / "train.csv.gz")
+    raw["series_id"] = raw["Store"].astype(str).str.zfill(2) + "-" + raw["Dept"].astype(str).str.zfill(2)
+    weeks = raw.groupby("series_id")["Date"].nunique()
+    complete = sorted(weeks.index[weeks == weeks.max()])[:n]
+    frame = raw[raw["series_id"].isin(complete)][["series_id", "Date", "Weekly_Sales"]]
+    mapping = ColumnMapping("series_id", "Date", "Weekly_Sales")
+    return {
+        f"walmart store x dept ({len(complete)} complete, weekly)": (
+            frame,
+            mapping,
+            ValidationRules(allow_negative=True),
+        )
+    }
+
+
+@contextlib.contextmanager
+def backend(spec: str) -> Iterator[tuple[int, str | None]]:
+    """``local:N`` -> (N, None); ``dask:N`` -> a LocalCluster of N worker processes and its address."""
+    kind, _, n = spec.partition(":")
+    workers = int(n or 1)
+    if kind == "local":
+        yield workers, None
+        return
+    from distributed import LocalCluster
+
+    with LocalCluster(
+        n_workers=workers, processes=True, threads_per_worker=1, host="127.0.0.1", dashboard_address="127.0.0.1:0"
+    ) as cluster:
+        yield workers, cluster.scheduler_address
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--jobs", default="1,2")
+    parser.add_argument("--backends", default="local:1,local:2", help="comma-separated local:N and dask:N")
+    parser.add_argument("--walmart-dept", type=int, metavar="N", help="N complete Walmart store x dept series")
+    parser.add_argument("--folds", type=int, default=2, help="rolling origins per series (default %(default)s)")
+    parser.add_argument("--samples", type=int, default=200, help="sample paths per series (default %(default)s)")
+    parser.add_argument("--horizon", type=int, help="periods ahead (default: a year)")
     args = parser.parse_args()
     configure_logging()
+    data = walmart_dept(args.walmart_dept) if args.walmart_dept else default_datasets()
     rows = []
-    for name, (raw, mapping, rules) in datasets().items():
-        for jobs in [int(j) for j in args.jobs.split(",")]:
-            with tempfile.TemporaryDirectory() as tmp:
+    for name, (raw, mapping, rules) in data.items():
+        for spec in args.backends.split(","):
+            with backend(spec) as (jobs, scheduler), tempfile.TemporaryDirectory() as tmp:
                 started = time.perf_counter()
-                summary = train_forecast(raw, Registry(tmp), mapping=mapping, rules=rules, n_jobs=jobs, progress=False)
+                summary = train_forecast(
+                    raw,
+                    Registry(tmp),
+                    mapping=mapping,
+                    rules=rules,
+                    horizon=args.horizon,
+                    n_samples=args.samples,
+                    calibration_folds=args.folds,
+                    n_jobs=jobs,
+                    progress=False,
+                    scheduler=scheduler,
+                )
                 seconds = time.perf_counter() - started
             n = len(summary.fitted)
-            rows.append((name, jobs, n, seconds, n / seconds, summary.metrics.get("median_mase", float("nan"))))
-    print(f"{'data':<32}{'workers':>8}{'series':>8}{'wall s':>9}{'series/s':>10}{'s/series':>10}{'MASE':>7}")
-    for name, jobs, n, seconds, rate, mase in rows:
-        print(f"{name:<32}{jobs:>8}{n:>8}{seconds:>9.1f}{rate:>10.2f}{seconds / n:>10.2f}{mase:>7.3f}")
+            mase = summary.metrics.get("median_mase", float("nan"))
+            rows.append((name, spec, n, seconds, n / seconds, mase))
+            print(f"{name}: {spec}: {n} series in {seconds:.1f} s", flush=True)
+    print(f"{'data':<48}{'backend':>9}{'series':>8}{'wall s':>9}{'series/s':>10}{'s/series':>10}{'MASE':>7}")
+    for name, spec, n, seconds, rate, mase in rows:
+        print(f"{name:<48}{spec:>9}{n:>8}{seconds:>9.1f}{rate:>10.2f}{seconds / n:>10.2f}{mase:>7.3f}")
 
 
 if __name__ == "__main__":

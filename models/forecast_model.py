@@ -74,12 +74,16 @@ class PeriodSum:
 def save_forecast(
     directory: Path, fits: Sequence[SeriesFit], history: pd.DataFrame, freq: Frequency
 ) -> list[SeriesInfo]:
-    """Write the artifacts of ``fits`` (in order) into a staging directory."""
-    (directory / "prophet").mkdir()
+    """Write the artifacts of ``fits`` (in order) into a staging directory.
+
+    A fit whose ``model_json`` is empty was already streamed to ``prophet/<i>.json`` by training.
+    """
+    (directory / "prophet").mkdir(exist_ok=True)
     infos = []
     grouped = dict(tuple(history.groupby(SERIES_ID, sort=False)))
     for i, fit in enumerate(fits):
-        (directory / "prophet" / f"{i}.json").write_text(fit.model_json)
+        if fit.model_json:
+            (directory / "prophet" / f"{i}.json").write_text(fit.model_json)
         h = grouped[fit.series_id]
         end = h[DS].iloc[-1]
         horizon_end = pd.date_range(end, periods=fit.yhat.size + 1, freq=freq.alias)[-1]

@@ -4,7 +4,9 @@ Layout::
 
     <root>/<model>/<version>/        immutable: artifacts + manifest.json (SHA-256 of every file)
     <root>/<model>/champion.json     mutable alias: {"version", "previous": [...], "updated_at"}
+    <root>/retrain/last_success.json status of the last successful ``sentinel retrain`` run
     <root>/<model>/.staging-*/       a version being written; never listed, removed on failure
+                                     (a run killed with SIGKILL leaves one: ``clean_staging``)
 
 A version becomes visible only by an atomic ``rename`` of its finished staging directory, and
 the champion switches by an atomic ``os.replace`` of the pointer file, so a crashed or failed
@@ -25,12 +27,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from models.errors import ArtifactIntegrityError, NoChampion, NotFound, RegistryError
+from models.errors import ArtifactIntegrityError, InvalidInput, NoChampion, NotFound, RegistryError
 
 __all__ = ["MANIFEST", "Registry", "Staged", "sha256_file"]
 
 MANIFEST = "manifest.json"
 _POINTER = "champion.json"
+_RETRAIN_STATUS = Path("retrain") / "last_success.json"
 
 
 def sha256_file(path: Path) -> str:
@@ -137,6 +140,40 @@ class Registry:
         )
         return target
 
+    def prune(self, model: str, keep: int) -> list[str]:
+        """Remove all but the ``keep`` newest versions; return the removed ones, oldest first.
+
+        The champion and the first ``keep`` entries of its ``previous`` list (the versions a
+        ``rollback`` would reach) are never removed, whatever their age. A version leaves by an
+        atomic rename to a hidden name before its files are deleted, so a reader never sees half
+        of one.
+        """
+        if keep < 1:
+            raise InvalidInput(f"prune --keep must be at least 1, got {keep}")
+        pointer = self._pointer(model) or {}
+        protected = {pointer.get("version"), *pointer.get("previous", [])[:keep]}
+        versions = self.versions(model)
+        kept = set(versions[-keep:]) | protected
+        removed = [v for v in versions if v not in kept]
+        base = self.root / model
+        for version in removed:
+            hidden = base / f".pruned-{version}"
+            os.rename(base / version, hidden)
+            shutil.rmtree(hidden, ignore_errors=True)
+        if removed:
+            _fsync_dir(base)
+        return removed
+
+    def clean_staging(self, model: str) -> list[str]:
+        """Delete leftovers of runs that died mid-write (call only while holding the run lock)."""
+        base = self.root / model
+        if not base.is_dir():
+            return []
+        stale = [p for p in base.iterdir() if p.is_dir() and p.name.startswith((".staging-", ".pruned-"))]
+        for path in stale:
+            shutil.rmtree(path, ignore_errors=True)
+        return sorted(p.name for p in stale)
+
     # -- reading -----------------------------------------------------------------------
     def versions(self, model: str) -> list[str]:
         """Finished versions, oldest first (version ids sort by creation time)."""
@@ -180,6 +217,20 @@ class Registry:
                     "`sentinel registry rollback`."
                 )
         return directory, manifest
+
+    def write_retrain_status(self, status: dict[str, Any]) -> None:
+        """Record a successful retrain run (``finished_at`` is added) for monitoring to read."""
+        path = self.root / _RETRAIN_STATUS
+        path.parent.mkdir(parents=True, exist_ok=True)
+        now = datetime.now(UTC)
+        _write_json_atomic(path, {**status, "finished_at": now.isoformat(), "finished_timestamp": now.timestamp()})
+
+    def retrain_status(self) -> dict[str, Any] | None:
+        """The last successful retrain run's status, or None when there was none (or it is unreadable)."""
+        try:
+            return json.loads((self.root / _RETRAIN_STATUS).read_text())
+        except (OSError, json.JSONDecodeError):
+            return None
 
     def _pointer(self, model: str) -> dict[str, Any] | None:
         path = self.root / model / _POINTER

@@ -149,6 +149,7 @@ def create_app(settings: Settings | None = None, metrics: Metrics | None = None)
         routes.kri,
         routes.alerts,
         routes.metrics,
+        routes.admin,
     ):
         app.include_router(module.router)
     docs = {app.openapi_url, app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url}

@@ -59,6 +59,11 @@ class Metrics:
             ["model"],
             registry=r,
         )
+        self.last_retrain_success = Gauge(
+            "sentinel_last_retrain_success_timestamp_seconds",
+            "When `sentinel retrain` last finished successfully (Unix time; 0 if never)",
+            registry=r,
+        )
 
         self.kri_value = Gauge(
             "sentinel_kri_value",
@@ -117,6 +122,10 @@ class Metrics:
         self.churn_mean.set(summary["mean_probability"])
         for band, count in summary["risk_bands"].items():
             self.churn_customers.labels(band).set(count)
+
+    def retrain_status(self, status: dict[str, Any] | None) -> None:
+        """Set from the registry's retrain status file at scrape time (the job runs elsewhere)."""
+        self.last_retrain_success.set(float(status.get("finished_timestamp", 0.0)) if status else 0.0)
 
 
 class MetricsMiddleware:

@@ -118,3 +118,9 @@ class ObservationBatch(BaseModel):
     )
 
     observations: list[ObservationIn] = Field(min_length=1, max_length=10_000)
+
+
+class ReloadResponse(BaseModel):
+    changed: bool = Field(description="a new champion went live with this call")
+    versions: dict[str, str] = Field(description="model family -> version served after the call")
+    error: str | None = Field(None, description="why the last load failed (the old model kept serving)")

@@ -8,6 +8,7 @@ missing files) leaves the old model serving.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -47,6 +48,7 @@ class ModelStore:
         self.churn: ChurnModel | None = None
         self.last_error: str | None = None
         self.churn_error: str | None = None
+        self._reload_lock = threading.Lock()
 
     def require_forecast(self) -> ForecastModel:
         model = self.forecast
@@ -60,11 +62,20 @@ class ModelStore:
             raise NotReady(_CHURN_HINT + (f" ({self.churn_error})" if self.churn_error else ""))
         return model
 
+    def versions(self) -> dict[str, str]:
+        """The version served per model family."""
+        served = {"forecast": self.forecast, "churn": self.churn}
+        return {family: model.version for family, model in served.items() if model is not None}
+
     def reload(self) -> bool:
-        """Load each champion that changed; True when a new model went live. Never raises."""
-        forecast = self._reload_one("forecast", self.forecast, load_forecast)
-        churn = self._reload_one("churn", self.churn, load_churn)
-        return forecast or churn
+        """Load each champion that changed; True when a new model went live. Never raises.
+
+        Serialised: the poller and ``POST /admin/reload`` may ask at once, and one load is enough.
+        """
+        with self._reload_lock:
+            forecast = self._reload_one("forecast", self.forecast, load_forecast)
+            churn = self._reload_one("churn", self.churn, load_churn)
+            return forecast or churn
 
     def _reload_one(self, family: str, current: Any, loader: Callable[[Path, dict[str, Any]], Any]) -> bool:
         error: str | None = None

@@ -2,6 +2,8 @@
 
 Exit codes: 0 success, 2 usage error, 3 invalid input (validation report printed),
 4 not found (e.g. no champion), 5 artifact integrity failure, 1 anything unexpected.
+``sentinel retrain`` adds 10 (a challenger was rejected by the gate) and 11 (another retrain
+holds the lock); see training/retrain.py.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from models.validation import ValidationRules
 __all__ = ["main"]
 
 DEFAULT_REGISTRY = "var/registry"
+MODEL_FAMILIES = ("forecast", "churn")
 EXIT_CODES = ((InvalidInput, 3), (NotFound, 4), (ArtifactIntegrityError, 5), (SentinelError, 1))
 
 
@@ -28,6 +31,15 @@ def _registry_arg(p: argparse.ArgumentParser) -> None:
         "--registry",
         default=os.environ.get("SENTINEL_REGISTRY", DEFAULT_REGISTRY),
         help="registry root (env SENTINEL_REGISTRY, default %(default)s)",
+    )
+
+
+def _dask_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--dask-scheduler",
+        metavar="tcp://HOST:PORT",
+        default=os.environ.get("SENTINEL_DASK_SCHEDULER") or None,
+        help="fit series on this Dask cluster (env SENTINEL_DASK_SCHEDULER; default: local processes)",
     )
 
 
@@ -106,7 +118,19 @@ def _build_parser() -> argparse.ArgumentParser:
     fc.add_argument("--no-promote", action="store_true", help="store the version without making it champion")
     fc.add_argument("--jobs", type=int, default=-1, help="parallel processes (default: all cores)")
     fc.add_argument("--json", action="store_true", help="print the summary as JSON")
+    _dask_arg(fc)
     _registry_arg(fc)
+
+    rt = sub.add_parser("retrain", help="the monthly job: fit challengers, gate against champions, promote, report")
+    rt.add_argument("--config", required=True, help="retrain.yaml: sources, jobs, promotion policy")
+    rt.add_argument("--dry-run", action="store_true", help="run the gate and write the report; promote nothing")
+    rt.add_argument("--jobs", type=int, default=-1, help="parallel local processes (default: all cores)")
+    _dask_arg(rt)
+    rt.add_argument(
+        "--registry",
+        default=os.environ.get("SENTINEL_REGISTRY"),
+        help="registry root (default: env SENTINEL_REGISTRY, then the config's `registry`, then var/registry)",
+    )
 
     ev = sub.add_parser("evaluate", help="rolling-origin backtest of the forecaster, optionally beside peers")
     ev.add_argument("--data", required=True, help="sales history: CSV (optionally .gz) or Parquet")
@@ -152,11 +176,14 @@ def _build_parser() -> argparse.ArgumentParser:
         ("show", "print a version's manifest"),
         ("promote", "make a version the champion"),
         ("rollback", "restore the previous champion"),
+        ("prune", "delete old versions (never the champion or its rollback targets)"),
     ]:
         p = reg_sub.add_parser(name, help=text)
         if name in {"show", "promote"}:
             p.add_argument("version")
-        p.add_argument("--model", default="forecast", help="model family (default %(default)s)")
+        if name == "prune":
+            p.add_argument("--keep", type=int, required=True, help="newest versions to keep (at least 1)")
+        p.add_argument("--model", choices=MODEL_FAMILIES, default="forecast", help="model family (default %(default)s)")
         _registry_arg(p)
     return parser
 
@@ -199,6 +226,7 @@ def _cmd_train_forecast(args: argparse.Namespace) -> int:
         progress=sys.stderr.isatty() and not args.json,
         verbose=args.verbose,
         source=str(args.data),
+        scheduler=args.dask_scheduler,
     )
     if args.json:
         print(json.dumps(summary_dict(summary), indent=2))
@@ -372,6 +400,28 @@ def _cmd_train_churn(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_retrain(args: argparse.Namespace) -> int:
+    from training.retrain import RetrainLocked, run_retrain
+    from training.retrain_config import load_retrain_config
+
+    config = load_retrain_config(args.config)
+    registry = Registry(args.registry or config.registry or DEFAULT_REGISTRY)
+    try:
+        code, report, _ = run_retrain(
+            config,
+            registry,
+            dry_run=args.dry_run,
+            n_jobs=args.jobs,
+            scheduler=args.dask_scheduler or config.dask_scheduler,
+        )
+    except RetrainLocked as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 11
+    print((report / "summary.txt").read_text(), end="")
+    print(f"report: {report / 'report.html'}")
+    return code
+
+
 def _cmd_serve(args: argparse.Namespace) -> int:
     from service.server import serve
 
@@ -443,6 +493,11 @@ def _cmd_registry(args: argparse.Namespace) -> int:
         print(f"{args.model} champion is now {args.version}")
     elif args.action == "rollback":
         print(f"{args.model} champion rolled back to {registry.rollback(args.model)}")
+    elif args.action == "prune":
+        removed = registry.prune(args.model, args.keep)
+        for version in removed:
+            print(f"removed {args.model} {version}")
+        print(f"{len(removed)} {args.model} version(s) removed, {len(registry.versions(args.model))} kept")
     return 0
 
 
@@ -458,6 +513,7 @@ def main(argv: list[str] | None = None) -> int:
         "evaluate": _cmd_evaluate,
         "kri": _cmd_kri,
         "db": _cmd_db,
+        "retrain": _cmd_retrain,
     }
     trainers = {"forecast": _cmd_train_forecast, "churn": _cmd_train_churn}
     handler = trainers[args.family] if args.command == "train" else handlers[args.command]

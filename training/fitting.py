@@ -1,8 +1,17 @@
-"""Fit every series of a history in parallel, then calibrate their distributions together."""
+"""Fit every series of a history in parallel, then calibrate their distributions together.
+
+Two back ends: local processes (joblib's loky, the default) or a Dask cluster when a scheduler
+address is given (``--dask-scheduler tcp://HOST:PORT`` or ``SENTINEL_DASK_SCHEDULER``). On Dask
+each series is one task; results are taken as they complete, and when a ``spill_dir`` is given
+each series' Prophet JSON (the bulk of a fit: it embeds the training data) is written there at
+once and dropped from memory, so the driver holds only the small arrays calibration needs.
+"""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
+from pathlib import Path
 
 import pandas as pd
 from joblib import Parallel, delayed
@@ -10,6 +19,7 @@ from tqdm import tqdm
 
 from models.calibration import calibrate
 from models.contracts import DS, SERIES_ID, Frequency, Y
+from models.errors import InvalidInput
 from models.forecaster import ForecastConfig, SeriesFit, fit_series
 from training.logs import quiet_third_party
 
@@ -28,6 +38,37 @@ def _fit_one(
     return fit_series(series_id, history, freq, config)
 
 
+def _fit_on_dask(
+    groups: list[tuple[str, pd.DataFrame]],
+    freq: Frequency,
+    config: ForecastConfig,
+    scheduler: str,
+    spill_dir: Path | None,
+    verbose: bool,
+) -> Iterator[tuple[int, SeriesFit]]:
+    try:
+        from distributed import Client, as_completed
+    except ImportError as exc:
+        raise InvalidInput("--dask-scheduler needs the `distributed` package: pip install 'dask[distributed]'") from exc
+    try:
+        client = Client(scheduler, timeout="10s")
+    except OSError as exc:
+        raise InvalidInput(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from exc
+    with client:
+        futures = {
+            client.submit(_fit_one, sid, g, freq, config, verbose, key=f"fit-{i}-{sid}", pure=False): i
+            for i, (sid, g) in enumerate(groups)
+        }
+        for future in as_completed(futures):
+            i = futures.pop(future)
+            fit: SeriesFit = future.result()
+            future.release()
+            if spill_dir is not None:
+                (spill_dir / f"{i}.json").write_text(fit.model_json)
+                fit.model_json = ""  # on disk in the staging version; save_forecast skips it
+            yield i, fit
+
+
 def fit_all(
     frame: pd.DataFrame,
     freq: Frequency,
@@ -37,11 +78,25 @@ def fit_all(
     progress: bool = False,
     verbose: bool = False,
     desc: str = "fitting series",
+    scheduler: str | None = None,
+    spill_dir: Path | None = None,
 ) -> tuple[list[SeriesFit], dict[str, object]]:
-    """Fit each series of ``frame`` (``series_id``, ``ds``, ``y``) and calibrate them jointly."""
-    groups = list(frame.groupby(SERIES_ID, sort=False))
-    jobs = (delayed(_fit_one)(str(sid), g[[DS, Y]].reset_index(drop=True), freq, config, verbose) for sid, g in groups)
-    results = Parallel(n_jobs=n_jobs, return_as="generator")(jobs)
-    fits: list[SeriesFit] = list(tqdm(results, total=len(groups), desc=desc, unit="series", disable=not progress))
+    """Fit each series of ``frame`` (``series_id``, ``ds``, ``y``) and calibrate them jointly.
+
+    Returns the fits in the order the series first appear in ``frame``.
+    """
+    groups = [(str(sid), g[[DS, Y]].reset_index(drop=True)) for sid, g in frame.groupby(SERIES_ID, sort=False)]
+    if scheduler:
+        if spill_dir is not None:
+            spill_dir.mkdir(parents=True, exist_ok=True)
+        slots: list[SeriesFit | None] = [None] * len(groups)
+        arrived = _fit_on_dask(groups, freq, config, scheduler, spill_dir, verbose)
+        for i, fit in tqdm(arrived, total=len(groups), desc=desc, unit="series", disable=not progress):
+            slots[i] = fit
+        fits = [f for f in slots if f is not None]
+    else:
+        jobs = (delayed(_fit_one)(sid, g, freq, config, verbose) for sid, g in groups)
+        results = Parallel(n_jobs=n_jobs, return_as="generator")(jobs)
+        fits = list(tqdm(results, total=len(groups), desc=desc, unit="series", disable=not progress))
     diagnostics = calibrate(fits, config.n_samples, config.nonnegative, config.seed)
     return fits, diagnostics

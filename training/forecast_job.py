@@ -72,11 +72,14 @@ def train_forecast(
     progress: bool = True,
     verbose: bool = False,
     source: str | None = None,
+    scheduler: str | None = None,
 ) -> TrainSummary:
     """Train the forecaster per series, calibrate jointly, and store a new registry version.
 
     Validation runs first and raises ``ValidationFailed`` before anything is fitted or
-    written; the new version appears in the registry only once it is complete.
+    written; the new version appears in the registry only once it is complete. With a Dask
+    ``scheduler`` address the series are fitted on that cluster and each Prophet model is
+    streamed into the staging version as it arrives.
     """
     started = time.perf_counter()
     history: SalesHistory = validate_sales(raw, mapping, rules)
@@ -100,10 +103,19 @@ def train_forecast(
         config.calibration_folds,
         n_samples,
     )
-    fits, calibration = fit_all(history.frame, freq, config, n_jobs=n_jobs, progress=progress, verbose=verbose)
-    metrics = _aggregate_backtest(fits)
     fingerprint = pd.util.hash_pandas_object(history.frame, index=False).to_numpy()
     with registry.stage(MODEL) as staged:
+        fits, calibration = fit_all(
+            history.frame,
+            freq,
+            config,
+            n_jobs=n_jobs,
+            progress=progress,
+            verbose=verbose,
+            scheduler=scheduler,
+            spill_dir=staged.path / "prophet" if scheduler else None,
+        )
+        metrics = _aggregate_backtest(fits)
         save_forecast(staged.path, fits, history.frame, freq)
         staged.manifest.update(
             {
@@ -131,6 +143,7 @@ def train_forecast(
                 "libraries": library_versions(
                     ["prophet", "cmdstanpy", "pandas", "numpy", "scikit-learn", "sales-sentinel"]
                 ),
+                "training": {"backend": "dask" if scheduler else "local processes"},
             }
         )
     if promote:

@@ -1,5 +1,5 @@
 """One APIRouter per resource."""
 
-from service.routes import alerts, churn, feasibility, forecast, health, kri, metrics, series
+from service.routes import admin, alerts, churn, feasibility, forecast, health, kri, metrics, series
 
-__all__ = ["alerts", "churn", "feasibility", "forecast", "health", "kri", "metrics", "series"]
+__all__ = ["admin", "alerts", "churn", "feasibility", "forecast", "health", "kri", "metrics", "series"]

@@ -96,3 +96,16 @@ def test_train_churn_bad_input_exits_3_and_writes_nothing(tmp_path, capsys):
     assert main(["train", "churn", "--data", str(data), "--id-col", "customer", "--registry", registry]) == 3
     assert "--id-col" in capsys.readouterr().err
     assert Registry(registry).versions("churn") == []
+
+
+def test_registry_prune_reports_what_it_removed(tmp_path, capsys):
+    registry = Registry(tmp_path)
+    for payload in ("a", "b", "c"):
+        with registry.stage("churn") as staged:
+            (staged.path / "model.bin").write_text(payload)
+    oldest, *_ = versions = registry.versions("churn")
+    registry.promote("churn", versions[-1])
+    assert main(["registry", "prune", "--keep", "2", "--model", "churn", "--registry", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert f"removed churn {oldest}" in out and "1 churn version(s) removed, 2 kept" in out
+    assert main(["registry", "prune", "--keep", "0", "--model", "churn", "--registry", str(tmp_path)]) == 3

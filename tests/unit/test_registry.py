@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from models.errors import ArtifactIntegrityError, NoChampion, NotFound, RegistryError
+from models.errors import ArtifactIntegrityError, InvalidInput, NoChampion, NotFound, RegistryError
 from models.registry import Registry
 
 
@@ -81,3 +81,32 @@ def test_pointer_is_plain_json_with_history(tmp_path):
     registry.promote("forecast", second)
     pointer = json.loads((tmp_path / "forecast" / "champion.json").read_text())
     assert pointer["version"] == second and pointer["previous"] == [first]
+
+
+def test_prune_keeps_the_newest_the_champion_and_its_rollback_targets(tmp_path):
+    registry = Registry(tmp_path)
+    for i in range(6):
+        publish(registry, f"w{i}")
+    versions = registry.versions("forecast")  # oldest first
+    registry.promote("forecast", versions[0])
+    registry.promote("forecast", versions[1])  # champion v1, previous [v0]
+    removed = registry.prune("forecast", keep=2)
+    assert removed == versions[2:4]
+    assert registry.versions("forecast") == [versions[0], versions[1], versions[4], versions[5]]
+    assert registry.rollback("forecast") == versions[0]
+    assert not [p for p in (tmp_path / "forecast").iterdir() if p.name.startswith(".")]
+
+
+def test_prune_refuses_to_keep_nothing(tmp_path):
+    registry = Registry(tmp_path)
+    publish(registry)
+    with pytest.raises(InvalidInput):
+        registry.prune("forecast", keep=0)
+
+
+def test_clean_staging_removes_what_a_killed_run_left(tmp_path):
+    registry = Registry(tmp_path)
+    version = publish(registry)
+    (tmp_path / "forecast" / ".staging-20260101T000000Z-dead00").mkdir()
+    assert registry.clean_staging("forecast") == [".staging-20260101T000000Z-dead00"]
+    assert [p.name for p in (tmp_path / "forecast").iterdir()] == [version]
