@@ -20,8 +20,8 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import json
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -33,7 +33,9 @@ from models.contracts import DS, SERIES_ID, Frequency, Y
 from models.errors import InvalidInput, NotFound, OutOfRange
 from models.forecaster import SeriesFit
 
-__all__ = ["ForecastModel", "PeriodSum", "SeriesInfo", "load_forecast", "save_forecast"]
+__all__ = ["ForecastModel", "PaceSum", "PeriodSum", "SeriesInfo", "load_forecast", "save_forecast"]
+
+Posted = Mapping[str, Sequence[tuple[int, float]]]  # series id -> [(ordinal day, y)] after the history
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,8 @@ class SeriesInfo:
     model: str = "prophet"  # "prophet" or "prophet+ets": the per-series choice
     prophet_weight: float = 1.0
     multiplicative: bool = False  # errors calibrated on the log scale
+    error_scale: float = 1.0  # d_s: the unit of the standardised errors (older artifacts: 1.0)
+    groups: dict[str, str] = field(default_factory=dict)  # attribute columns, e.g. {"region": "North"}
 
     def public(self, model_version: str) -> dict[str, Any]:
         return {
@@ -57,6 +61,7 @@ class SeriesInfo:
             "history_end": self.history_end,
             "horizon_end": self.horizon_end,
             "model": self.model,
+            "groups": self.groups,
             "model_version": model_version,
         }
 
@@ -71,10 +76,34 @@ class PeriodSum:
     totals: np.ndarray  # (n_samples,) float64, actuals included
 
 
+@dataclass(frozen=True)
+class PaceSum:
+    """A period total given everything recorded so far (history and posted actuals).
+
+    ``remaining`` holds the samples of the part still to come, conditioned on the posted actuals;
+    ``totals`` = ``actual`` + ``remaining``. Sample j is one joint scenario for all member series.
+    """
+
+    actual: float
+    periods_elapsed: int
+    periods_remaining: int
+    remaining: np.ndarray
+    totals: np.ndarray
+    effective_samples: float  # of the conditioning weights (n_samples when nothing was posted)
+
+
 def save_forecast(
-    directory: Path, fits: Sequence[SeriesFit], history: pd.DataFrame, freq: Frequency
+    directory: Path,
+    fits: Sequence[SeriesFit],
+    history: pd.DataFrame,
+    freq: Frequency,
+    groups: Mapping[str, dict[str, str]] | None = None,
 ) -> list[SeriesInfo]:
-    """Write the artifacts of ``fits`` (in order) into a staging directory."""
+    """Write the artifacts of ``fits`` (in order) into a staging directory.
+
+    ``groups`` maps a series id to its attribute values (``--group-cols``), stored in series.json.
+    """
+    groups = groups or {}
     (directory / "prophet").mkdir()
     infos = []
     grouped = dict(tuple(history.groupby(SERIES_ID, sort=False)))
@@ -95,6 +124,8 @@ def save_forecast(
                 model=fit.model,
                 prophet_weight=fit.prophet_weight,
                 multiplicative=fit.multiplicative,
+                error_scale=float(fit.error_scale),
+                groups=dict(groups.get(fit.series_id, {})),
             )
         )
     kept = history[history[SERIES_ID].isin([f.series_id for f in fits])]
@@ -226,3 +257,144 @@ class ForecastModel:
         steps = np.diff(self._cum[i], axis=0)  # (horizon, n_samples) per-period samples
         lower, upper = np.quantile(steps, [alpha, 1 - alpha], axis=1)
         return lower, upper
+
+    # --- groups -------------------------------------------------------------------------------
+
+    def groups(self) -> dict[str, dict[str, int]]:
+        """Each attribute column with its values and how many series hold each."""
+        out: dict[str, dict[str, int]] = {}
+        for info in self.infos:
+            for col, value in info.groups.items():
+                out.setdefault(col, {}).setdefault(value, 0)
+                out[col][value] += 1
+        return {col: dict(sorted(values.items())) for col, values in sorted(out.items())}
+
+    def members(self, group: Mapping[str, str]) -> list[str]:
+        """Series whose attributes match every key of ``group`` (all series for ``{}``)."""
+        known = self.groups()
+        for col, value in group.items():
+            if col not in known:
+                cols = ", ".join(known) or "none (train with --group-cols)"
+                raise NotFound(f"unknown group column {col!r}; this model's group columns: {cols}")
+            if value not in known[col]:
+                raise NotFound(f"unknown {col} {value!r}; available: {', '.join(known[col])}")
+        found = [i.series_id for i in self.infos if all(i.groups.get(c) == v for c, v in group.items())]
+        if not found:
+            raise NotFound(f"no series matches group {dict(group)!r}; see GET /v1/groups")
+        return found
+
+    # --- posted actuals and pace --------------------------------------------------------------
+
+    def forecast_step(self, series_id: str, day: dt.date) -> int:
+        """The horizon step (0-based) of ``day`` for a series; InvalidInput when it is not one."""
+        i = self._position(series_id)
+        info = self.infos[i]
+        timeline = self._timelines[i]
+        n_hist = len(self._history_cum[i]) - 1
+        pos = bisect.bisect_left(timeline, day.toordinal())
+        if pos >= len(timeline) or timeline[pos] != day.toordinal():
+            if timeline[0] <= day.toordinal() <= timeline[-1]:
+                raise InvalidInput(
+                    f"{day:%Y-%m-%d} is not a period date of series {series_id!r} ({self.freq.alias} periods)"
+                )
+            raise OutOfRange(
+                f"{day:%Y-%m-%d} is outside the forecast horizon of series {series_id!r} "
+                f"(after {info.history_end}, up to {info.horizon_end})"
+            )
+        if pos < n_hist:
+            raise OutOfRange(
+                f"{day:%Y-%m-%d} lies in the training history of series {series_id!r} (ends "
+                f"{info.history_end}): post actuals after it, up to {info.horizon_end}"
+            )
+        return pos - n_hist
+
+    def _z(self, i: int, steps: np.ndarray, values: np.ndarray) -> np.ndarray:
+        """Standardised errors of ``values`` at horizon ``steps`` (the calibration's scale)."""
+        info, yhat = self.infos[i], self._yhat[i, steps]
+        if info.multiplicative:
+            z = np.log(np.maximum(values, 1e-9)) - np.log(np.maximum(yhat, 1e-9))[..., None]
+        else:
+            z = values - yhat[..., None]
+        return z / (info.error_scale or 1.0)
+
+    def pace_sum(
+        self, series_ids: Sequence[str], start: dt.date, end: dt.date, posted: Posted | None = None
+    ) -> PaceSum:
+        """Joint total of ``series_ids`` over [start, end], with posted actuals counted and conditioned on.
+
+        Posted actuals count for their periods, and the rest of the horizon is conditioned on
+        them: each sample path j gets the weight exp(-(m_j - m_obs)^2 / 2h^2), where m_obs is the
+        mean standardised error of the posted actuals (averaged over the series that have any)
+        and m_j the same mean along path j at the same steps; h is Silverman's bandwidth of the
+        m_j. The paths are then resampled systematically by these weights, with one index for all
+        series, so a run of low actuals shifts the remaining paths down and the series stay joint.
+        """
+        return self.pace_parts([(series_ids, start, end)], posted)[0]
+
+    def _posted_steps(self, sid: str, posted: Posted) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Horizon steps, values and (k, n_samples) sample values of a series' posted actuals."""
+        i = self._index[sid]
+        timeline = self._timelines[i]
+        n_hist = len(self._history_cum[i]) - 1
+        rows = [(d, y) for d, y in posted.get(sid, ()) if d > timeline[n_hist - 1]]
+        steps = np.array([bisect.bisect_left(timeline, d) - n_hist for d, _ in rows], dtype=int)
+        values = np.array([y for _, y in rows], dtype=float)
+        ok = steps < self.horizon
+        steps, values = steps[ok], values[ok]
+        return steps, values, (self._cum[i, steps + 1] - self._cum[i, steps]).astype(np.float64)
+
+    def pace_parts(
+        self, parts: Sequence[tuple[Sequence[str], dt.date, dt.date]], posted: Posted | None = None
+    ) -> list[PaceSum]:
+        """``pace_sum`` of several (series ids, start, end) parts under one shared conditioning.
+
+        Every part uses the same resampling index, so the parts stay one joint scenario per
+        sample: their totals can be added (decomposition, group totals).
+        """
+        posted = posted or {}
+        seen: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        pieces = []
+        for series_ids, start, end in parts:
+            actual, elapsed, remaining_periods = 0.0, 0, 0
+            remaining = np.zeros(self.n_samples)
+            for sid in series_ids:
+                part = self.period_sum(sid, start, end)
+                i = self._index[sid]
+                n_hist = len(self._history_cum[i]) - 1
+                fa = max(bisect.bisect_left(self._timelines[i], start.toordinal()), n_hist) - n_hist
+                fb = max(bisect.bisect_right(self._timelines[i], end.toordinal()), n_hist) - n_hist
+                if sid not in seen:
+                    seen[sid] = self._posted_steps(sid, posted)
+                steps, values, step_paths = seen[sid]
+                inside = (steps >= fa) & (steps < fb)
+                forecast_part = part.totals - part.actual
+                if inside.any():
+                    forecast_part = forecast_part - step_paths[inside].sum(axis=0)
+                actual += part.actual + float(values[inside].sum())
+                elapsed_i = part.periods_actual + int(inside.sum())
+                elapsed = max(elapsed, elapsed_i)
+                remaining_periods = max(remaining_periods, part.periods_actual + part.periods_forecast - elapsed_i)
+                remaining += forecast_part
+            pieces.append((actual, elapsed, remaining_periods, remaining))
+        observed = [(sid, s) for sid, s in seen.items() if s[0].size]
+        idx, ess = np.arange(self.n_samples), float(self.n_samples)
+        if observed:
+            m_obs = float(np.mean([self._z(self._index[sid], s[0], s[1][:, None]).mean() for sid, s in observed]))
+            m_path = np.mean([self._z(self._index[sid], s[0], s[2]).mean(axis=0) for sid, s in observed], axis=0)
+            idx, ess = _condition(m_path, m_obs)
+        return [PaceSum(a, e, r, rem[idx], rem[idx] + a, ess) for a, e, r, rem in pieces]
+
+
+def _condition(m_path: np.ndarray, m_obs: float) -> tuple[np.ndarray, float]:
+    """Systematic resampling indices under kernel weights around ``m_obs``, and the effective size."""
+    n = m_path.size
+    spread = float(np.std(m_path))
+    if spread <= 0:
+        return np.arange(n), float(n)
+    h = 1.06 * spread * n ** (-0.2)
+    logw = -((m_path - m_obs) ** 2) / (2 * h * h)
+    w = np.exp(logw - logw.max())
+    w /= w.sum()
+    cdf = np.cumsum(w)
+    idx = np.minimum(np.searchsorted(cdf, (np.arange(n) + 0.5) / n), n - 1)
+    return idx, float(1.0 / np.sum(w * w))

@@ -2,9 +2,9 @@
 (label set, value) or ``Unavailable`` with the reason (the KRI then shows ``no_data``).
 
 Providers are looked up by the KRI's ``source``. ``target_attainment`` and
-``revenue_at_risk_ratio`` wait for features built elsewhere (registered targets; the churn
-model): their slots report why they have no value rather than invent one. Replace them through
-``build_providers(targets=..., churn=...)`` when those land.
+``revenue_at_risk_ratio`` take their providers from ``build_providers(targets=..., churn=...)``
+(the service passes ``TargetAttainment`` over the registered targets); a slot left empty reports
+why it has no value rather than invent one.
 """
 
 from __future__ import annotations
@@ -14,7 +14,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from models.feasibility import VerdictCutoffs
 from models.kri import KriDefinition
+from service.planning_store import PlanningStore
 from service.state import ModelStore
 
 __all__ = [
@@ -23,6 +25,7 @@ __all__ = [
     "NoActuals",
     "Reading",
     "SourceProvider",
+    "TargetAttainment",
     "Unavailable",
     "build_providers",
 ]
@@ -105,6 +108,34 @@ class ForecastShortfall:
             readings.append(({"series_id": info.series_id}, float(run)))
         if not readings:
             return Unavailable("no actuals inside the forecast horizon yet")
+        return readings
+
+
+class TargetAttainment:
+    """Per registered target: the probability of reaching it now (label ``target`` = its name)."""
+
+    def __init__(self, models: ModelStore, planning: PlanningStore, cutoffs: VerdictCutoffs) -> None:
+        self.models = models
+        self.planning = planning
+        self.cutoffs = cutoffs
+
+    def read(self, kri: KriDefinition) -> list[Reading] | Unavailable:
+        from service.planning import target_status  # planning imports this module's neighbours
+
+        targets = self.planning.list_targets()
+        if not targets:
+            return Unavailable("no registered targets (POST /v1/targets)")
+        model = self.models.forecast
+        if model is None:
+            return Unavailable("no forecast model loaded")
+        self.planning.refresh()  # actuals posted through other worker processes
+        readings: list[Reading] = []
+        for target in targets:
+            status = target_status(model, target, self.cutoffs, self.planning.posted)
+            if "probability" in status:
+                readings.append(({"target": target.name}, float(status["probability"])))
+        if not readings:
+            return Unavailable("no registered target can be assessed by the served model")
         return readings
 
 

@@ -73,6 +73,9 @@ def _build_parser() -> argparse.ArgumentParser:
     fc.add_argument("--no-promote", action="store_true", help="store the version without making it champion")
     fc.add_argument("--jobs", type=int, default=-1, help="parallel processes (default: all cores)")
     fc.add_argument("--json", action="store_true", help="print the summary as JSON")
+    fc.add_argument(
+        "--group-cols", default="", help="comma-separated attribute columns, constant per series (e.g. region,channel)"
+    )
     _registry_arg(fc)
 
     ev = sub.add_parser("evaluate", help="rolling-origin backtest of the forecaster, optionally beside peers")
@@ -165,6 +168,7 @@ def _cmd_train_forecast(args: argparse.Namespace) -> int:
         progress=sys.stderr.isatty() and not args.json,
         verbose=args.verbose,
         source=str(args.data),
+        group_cols=tuple(c.strip() for c in args.group_cols.split(",") if c.strip()),
     )
     if args.json:
         print(json.dumps(summary_dict(summary), indent=2))

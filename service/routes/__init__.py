@@ -1,5 +1,5 @@
 """One APIRouter per resource."""
 
-from service.routes import alerts, feasibility, forecast, health, kri, metrics, series
+from service.routes import actuals, alerts, feasibility, forecast, health, kri, metrics, series, targets
 
-__all__ = ["alerts", "feasibility", "forecast", "health", "kri", "metrics", "series"]
+__all__ = ["actuals", "alerts", "feasibility", "forecast", "health", "kri", "metrics", "series", "targets"]
