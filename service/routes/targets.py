@@ -35,6 +35,8 @@ def decompose_target(body: DecomposeRequest, request: Request, _: ReadKey) -> di
             model.info(sid)  # NotFound naming an unknown series
     else:
         ids = model.members(body.group or {})
+    for sid in ids:  # a period outside the horizon is named as asked, not as one of its months
+        model.period_sum(sid, start, end)
     if body.by == "series":
         names = ids
         parts = [([sid], start, end) for sid in ids]
