@@ -133,12 +133,13 @@ def main() -> int:
         model = fit_model(train, freq.alias, h, args.samples, args.folds, args.jobs)
         start, end = pd.Timestamp(cut).date(), (pd.Timestamp(test[DS].max())).date()
         actual = {sid: g.sort_values(DS) for sid, g in test.groupby(SERIES_ID)}
+        fitted = {info.series_id for info in model.infos}
         base = {
             sid: float(g[Y].to_numpy()[-season : -season + h].sum()) for sid, g in train.groupby(SERIES_ID)
         }  # last year's same period
         if args.mode == "pace":
             for sid, g in actual.items():
-                if sid not in model._index or len(g) < h:
+                if sid not in fitted or len(g) < h:
                     continue
                 outcome_total = float(g[Y].sum())
                 for f in fractions:
@@ -153,7 +154,7 @@ def main() -> int:
         else:
             members: dict[str, list[str]] = {}
             for sid in actual:
-                if sid in model._index:
+                if sid in fitted:
                     members.setdefault(groups[sid], []).append(sid)
             sets = [(ids, False) for ids in members.values()] + [([s for v in members.values() for s in v], True)]
             for ids, is_total in sets:

@@ -80,7 +80,7 @@ class PeriodSum:
 class PaceSum:
     """A period total given everything recorded so far (history and posted actuals).
 
-    ``remaining`` holds the samples of the part still to come, conditioned on the posted actuals;
+    ``remaining`` holds the samples of the part still to come, adjusted to the posted actuals;
     ``totals`` = ``actual`` + ``remaining``. Sample j is one joint scenario for all member series.
     """
 
@@ -89,7 +89,6 @@ class PaceSum:
     periods_remaining: int
     remaining: np.ndarray
     totals: np.ndarray
-    effective_samples: float  # of the conditioning weights (n_samples when nothing was posted)
 
 
 def save_forecast(
@@ -322,12 +321,14 @@ class ForecastModel:
     ) -> PaceSum:
         """Joint total of ``series_ids`` over [start, end], with posted actuals counted and conditioned on.
 
-        Posted actuals count for their periods, and the rest of the horizon is conditioned on
-        them: each sample path j gets the weight exp(-(m_j - m_obs)^2 / 2h^2), where m_obs is the
-        mean standardised error of the posted actuals (averaged over the series that have any)
-        and m_j the same mean along path j at the same steps; h is Silverman's bandwidth of the
-        m_j. The paths are then resampled systematically by these weights, with one index for all
-        series, so a run of low actuals shifts the remaining paths down and the series stay joint.
+        Posted actuals count for their periods, and each series' remaining paths are moved by
+        what its actuals revealed (a regression adjustment, as in regression ABC): with m_obs the
+        mean standardised error of the posted actuals and m_j the same mean along sample path j,
+        the error of path j at a remaining step h becomes z_jh + beta_h (m_obs - m_j), where beta_h
+        is the regression slope of z_h on m across the paths (how much of an early miss persists
+        to step h; clipped to [0, 2]). A run of low actuals therefore lowers the rest of the period
+        as much as the backtest errors say misses persist, every path keeps its own shape and
+        spread, and sample j stays one joint scenario for all series (nothing is resampled).
         """
         return self.pace_parts([(series_ids, start, end)], posted)[0]
 
@@ -341,19 +342,38 @@ class ForecastModel:
         values = np.array([y for _, y in rows], dtype=float)
         ok = steps < self.horizon
         steps, values = steps[ok], values[ok]
-        return steps, values, (self._cum[i, steps + 1] - self._cum[i, steps]).astype(np.float64)
+        return steps, values, self._step_values(i, steps)
+
+    def _step_values(self, i: int, steps: np.ndarray) -> np.ndarray:
+        return (self._cum[i, steps + 1] - self._cum[i, steps]).astype(np.float64)
+
+    def _conditioned(self, i: int, steps: np.ndarray, obs: tuple[np.ndarray, np.ndarray, np.ndarray]) -> np.ndarray:
+        """(n_samples,) sum over ``steps`` of the paths adjusted to the posted actuals ``obs``."""
+        paths = self._step_values(i, steps)  # (k, n)
+        obs_steps, values, obs_paths = obs
+        m_path = self._z(i, obs_steps, obs_paths).mean(axis=0)  # (n,)
+        m_obs = float(self._z(i, obs_steps, values[:, None]).mean())
+        var = float(np.var(m_path))
+        if var <= 0:
+            return paths.sum(axis=0)
+        z = self._z(i, steps, paths)  # (k, n)
+        beta = np.clip(((z - z.mean(axis=1, keepdims=True)) @ (m_path - m_path.mean())) / (m_path.size * var), 0, 2)
+        shift = self.infos[i].error_scale * beta[:, None] * (m_obs - m_path)[None, :]
+        if self.infos[i].multiplicative:
+            return (paths * np.exp(shift)).sum(axis=0)
+        adjusted = paths + shift
+        return (np.clip(adjusted, 0.0, None) if (paths >= 0).all() else adjusted).sum(axis=0)
 
     def pace_parts(
         self, parts: Sequence[tuple[Sequence[str], dt.date, dt.date]], posted: Posted | None = None
     ) -> list[PaceSum]:
-        """``pace_sum`` of several (series ids, start, end) parts under one shared conditioning.
+        """``pace_sum`` of several (series ids, start, end) parts; sample j is one scenario in all.
 
-        Every part uses the same resampling index, so the parts stay one joint scenario per
-        sample: their totals can be added (decomposition, group totals).
+        The parts' totals can therefore be added (decomposition, group totals).
         """
         posted = posted or {}
         seen: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
-        pieces = []
+        out = []
         for series_ids, start, end in parts:
             actual, elapsed, remaining_periods = 0.0, 0, 0
             remaining = np.zeros(self.n_samples)
@@ -365,36 +385,17 @@ class ForecastModel:
                 fb = max(bisect.bisect_right(self._timelines[i], end.toordinal()), n_hist) - n_hist
                 if sid not in seen:
                     seen[sid] = self._posted_steps(sid, posted)
-                steps, values, step_paths = seen[sid]
+                steps, values, _ = seen[sid]
                 inside = (steps >= fa) & (steps < fb)
-                forecast_part = part.totals - part.actual
-                if inside.any():
-                    forecast_part = forecast_part - step_paths[inside].sum(axis=0)
+                if steps.size:
+                    todo = np.setdiff1d(np.arange(fa, fb), steps[inside])
+                    forecast_part = self._conditioned(i, todo, seen[sid]) if todo.size else np.zeros(self.n_samples)
+                else:
+                    forecast_part = part.totals - part.actual
                 actual += part.actual + float(values[inside].sum())
                 elapsed_i = part.periods_actual + int(inside.sum())
                 elapsed = max(elapsed, elapsed_i)
                 remaining_periods = max(remaining_periods, part.periods_actual + part.periods_forecast - elapsed_i)
                 remaining += forecast_part
-            pieces.append((actual, elapsed, remaining_periods, remaining))
-        observed = [(sid, s) for sid, s in seen.items() if s[0].size]
-        idx, ess = np.arange(self.n_samples), float(self.n_samples)
-        if observed:
-            m_obs = float(np.mean([self._z(self._index[sid], s[0], s[1][:, None]).mean() for sid, s in observed]))
-            m_path = np.mean([self._z(self._index[sid], s[0], s[2]).mean(axis=0) for sid, s in observed], axis=0)
-            idx, ess = _condition(m_path, m_obs)
-        return [PaceSum(a, e, r, rem[idx], rem[idx] + a, ess) for a, e, r, rem in pieces]
-
-
-def _condition(m_path: np.ndarray, m_obs: float) -> tuple[np.ndarray, float]:
-    """Systematic resampling indices under kernel weights around ``m_obs``, and the effective size."""
-    n = m_path.size
-    spread = float(np.std(m_path))
-    if spread <= 0:
-        return np.arange(n), float(n)
-    h = 1.06 * spread * n ** (-0.2)
-    logw = -((m_path - m_obs) ** 2) / (2 * h * h)
-    w = np.exp(logw - logw.max())
-    w /= w.sum()
-    cdf = np.cumsum(w)
-    idx = np.minimum(np.searchsorted(cdf, (np.arange(n) + 0.5) / n), n - 1)
-    return idx, float(1.0 / np.sum(w * w))
+            out.append(PaceSum(actual, elapsed, remaining_periods, remaining, remaining + actual))
+        return out
