@@ -155,7 +155,7 @@ class ActualIn(BaseModel):
 
     series_id: str = Field(min_length=1)
     ds: dt.date = Field(description="the period's date on the series' grid (a day, a week's anchor, a month's date)")
-    y: float = Field(ge=0, allow_inf_nan=False, description="sales in that period")
+    y: float = Field(allow_inf_nan=False, description="sales in that period (negative only if training allowed it)")
 
 
 class ActualsBatch(BaseModel):

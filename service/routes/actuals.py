@@ -20,7 +20,15 @@ router = APIRouter(prefix="/v1", tags=["planning"])
 async def post_actuals(body: ActualsBatch, request: Request, _: WriteKey) -> dict[str, object]:
     model = request.app.state.models.require_forecast()
     problems, seen = [], set()
+    # Validated like the training data: negatives only when the model was trained with --allow-negative.
+    allow_negative = bool(model.manifest.get("validation", {}).get("rules", {}).get("allow_negative", False))
     for k, item in enumerate(body.actuals):
+        if item.y < 0 and not allow_negative:
+            problems.append(
+                f"actuals[{k}]: negative sales {item.y} for {item.series_id!r} {item.ds} (the model was "
+                "trained without --allow-negative)"
+            )
+            continue
         key = (item.series_id, item.ds)
         if key in seen:
             problems.append(f"actuals[{k}]: {item.series_id!r} {item.ds} appears twice in this batch")

@@ -92,7 +92,7 @@ def test_actuals_need_a_write_key(client):
         ({"series_id": "store-99", "ds": "2026-11-01", "y": 1.0}, "unknown series 'store-99'"),
         ({"series_id": "store-02", "ds": "2026-10-31", "y": 1.0}, "training history"),
         ({"series_id": "store-02", "ds": "2027-06-01", "y": 1.0}, "outside the forecast horizon"),
-        ({"series_id": "store-02", "ds": "2026-11-01", "y": -5.0}, "actuals.1.y"),
+        ({"series_id": "store-02", "ds": "2026-11-01", "y": -5.0}, "actuals[1]: negative sales"),
         ({"series_id": "store-02", "ds": "2026-11-31", "y": 1.0}, "actuals.1.ds"),
     ],
 )
