@@ -171,10 +171,10 @@ def main() -> int:
 
     out: dict[str, object] = {"data": args.data, "mode": args.mode, "period": h, "origins": args.origins}
     if args.mode == "pace":
-        out["pace"] = {f"{round(f * 100)}%": score(rows) for f, rows in pace.items()}
-        print(f"{'elapsed':>8} {'n':>6} {'brier':>7} {'ece':>7}")
+        out["pace"] = {f"{round(f * 100)}% ({round(f * h)}/{h})": score(rows) for f, rows in pace.items()}
+        print(f"{'elapsed':>14} {'n':>6} {'brier':>7} {'ece':>7}")
         for key, s in out["pace"].items():  # type: ignore[union-attr]
-            print(f"{key:>8} {s['n']:>6} {s['brier']:>7.3f} {s['ece']:>7.3f}")
+            print(f"{key:>14} {s['n']:>6} {s['brier']:>7.3f} {s['ece']:>7.3f}")
     else:
         out["groups"] = {"joint": score(joint), "naive_independent": score(naive)}
         out["total"] = {"joint": score(total_joint), "naive_independent": score(total_naive)}
