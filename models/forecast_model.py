@@ -182,6 +182,7 @@ class ForecastModel:
             for info, h in zip(infos, history, strict=True)
         ]
         self._bands = lru_cache(maxsize=1024)(self._compute_bands)
+        self._groups: dict[str, dict[str, int]] | None = None
 
     @property
     def horizon(self) -> int:
@@ -261,6 +262,11 @@ class ForecastModel:
 
     def groups(self) -> dict[str, dict[str, int]]:
         """Each attribute column with its values and how many series hold each."""
+        if self._groups is None:
+            self._groups = self._count_groups()
+        return self._groups
+
+    def _count_groups(self) -> dict[str, dict[str, int]]:
         out: dict[str, dict[str, int]] = {}
         for info in self.infos:
             for col, value in info.groups.items():
@@ -383,6 +389,12 @@ class ForecastModel:
                 n_hist = len(self._history_cum[i]) - 1
                 fa = max(bisect.bisect_left(self._timelines[i], start.toordinal()), n_hist) - n_hist
                 fb = max(bisect.bisect_right(self._timelines[i], end.toordinal()), n_hist) - n_hist
+                if sid not in posted:  # the common case: the paths' period total as it is
+                    actual += part.actual
+                    elapsed = max(elapsed, part.periods_actual)
+                    remaining_periods = max(remaining_periods, part.periods_forecast)
+                    remaining += part.totals - part.actual
+                    continue
                 if sid not in seen:
                     seen[sid] = self._posted_steps(sid, posted)
                 steps, values, _ = seen[sid]
