@@ -33,7 +33,7 @@ import numpy as np
 
 from models.forecaster import SeriesFit
 
-__all__ = ["ErrorLibrary", "build_libraries", "calibrate", "joint_draws"]
+__all__ = ["ErrorLibrary", "JointDraws", "build_libraries", "calibrate"]
 
 MIN_PATHS_PER_STEP = 30  # below this the probabilities are coarse: reported, not hidden
 
@@ -49,8 +49,7 @@ class ErrorLibrary:
         return self.fill_holes(self.paths[rng.integers(0, len(self.paths), n)], rng)
 
     def fill_holes(self, z: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        """Replace NaN steps of ``z`` (n, horizon) by draws from that step's observed errors."""
-        z = z.copy()
+        """Replace NaN steps of ``z`` (n, horizon), in place, by draws from that step's observed errors."""
         holes = np.isnan(z)
         if holes.any():
             for h in np.flatnonzero(holes.any(axis=0)):
@@ -109,20 +108,28 @@ def _fold_cube(fits: Sequence[SeriesFit], horizon: int) -> np.ndarray:
     return cube
 
 
-def joint_draws(sources: Sequence[SeriesFit], n_targets: int, n_samples: int, rng: np.random.Generator) -> np.ndarray:
-    """(n_targets, n_samples, horizon) standardised errors, shared scenario per sample index.
+@dataclass
+class JointDraws:
+    """The shared scenario of every sample index: fold position k_j and source permutation pi_j.
 
-    Sample j of every target uses fold position k_j and source series perm_j[target mod n_sources]
-    (see the module docstring): dates line up across series within a draw.
+    ``for_target(t)`` gives target series t its (n_samples, horizon) standardised errors: sample j
+    uses the fold-k_j error path of source series pi_j(t mod n_sources) (see the module docstring),
+    so dates line up across series within a draw. Built per target to keep memory at one series.
     """
-    horizon = sources[0].errors.shape[1]
-    cube = _fold_cube(sources, horizon)
-    k = rng.integers(0, cube.shape[1], n_samples)
-    perms = np.argsort(rng.random((n_samples, len(sources))), axis=1)
-    out = np.empty((n_targets, n_samples, horizon))
-    for t in range(n_targets):
-        out[t] = cube[perms[:, t % len(sources)], k]
-    return out
+
+    cube: np.ndarray  # (n_sources, max_folds, horizon), NaN where a source has fewer folds
+    folds: np.ndarray  # (n_samples,) k_j
+    perms: np.ndarray  # (n_samples, n_sources) pi_j
+
+    @classmethod
+    def draw(cls, sources: Sequence[SeriesFit], n_samples: int, rng: np.random.Generator) -> JointDraws:
+        cube = _fold_cube(sources, sources[0].errors.shape[1])
+        folds = rng.integers(0, cube.shape[1], n_samples)
+        perms = np.argsort(rng.random((n_samples, len(sources))), axis=1)
+        return cls(cube, folds, perms)
+
+    def for_target(self, t: int) -> np.ndarray:
+        return self.cube[self.perms[:, t % self.perms.shape[1]], self.folds]
 
 
 def calibrate(fits: Sequence[SeriesFit], n_samples: int, nonnegative: bool, seed: int = 0) -> dict[str, object]:
@@ -140,9 +147,9 @@ def calibrate(fits: Sequence[SeriesFit], n_samples: int, nonnegative: bool, seed
         if not targets:
             continue
         sources = [f for f in fits if f.multiplicative == scale and len(f.errors)]
-        z = joint_draws(sources, len(targets), n_samples, rng)
+        draws = JointDraws.draw(sources, n_samples, rng)
         for t, fit in enumerate(targets):
-            fit.paths = _paths_for(fit, library.fill_holes(z[t], rng), nonnegative).astype(np.float32)
+            fit.paths = _paths_for(fit, library.fill_holes(draws.for_target(t), rng), nonnegative).astype(np.float32)
             _score_fold(fit, library)
     return {("multiplicative" if k else "additive"): lib.diagnostics() for k, lib in libraries.items()}
 
