@@ -33,7 +33,7 @@ run: install
 	@if ! $(BIN)/sentinel registry champion --registry $(REGISTRY) >/dev/null 2>&1; then \
 		echo "No trained forecast model in $(REGISTRY): generating sample data and training (about a minute)"; \
 		$(BIN)/sentinel sample --out $(SAMPLE) && \
-		$(BIN)/sentinel train forecast --data $(SAMPLE)/sales.csv --country-holidays US \
+		$(BIN)/sentinel train forecast --data $(SAMPLE)/sales.csv --country-holidays US --group-cols region,store_format \
 			--registry $(REGISTRY) || exit 1; \
 	fi
 	@if ! $(BIN)/sentinel registry champion --model churn --registry $(REGISTRY) >/dev/null 2>&1; then \

@@ -11,6 +11,17 @@ another), which period sums need; the marginal at each horizon step is the empir
 distribution of step-h errors, which is what calibrates interval coverage and target
 probabilities per horizon step (an empirical, conformal-style calibration). Multiplicative and
 additive series pool separately, since their errors are on different scales.
+
+**Joint draws across series.** Stores move together (a regional shock, a holiday the model
+misjudged), so a group total needs sample j of every series to be one shared scenario. Draw j
+picks one rolling-origin fold position k_j and one random permutation pi_j of the pool's source
+series; series s then takes the fold-k_j error path of source series pi_j(s). Folds are aligned in
+time (fold k of every series starts at the same origin when the histories end together), so the
+series of one draw all carry errors of the *same dates*, and what moved together in the folds
+moves together in the samples; each series' marginal is still the pooled library (pi_j(s) is
+uniform over sources and k_j over folds). A group's total is then the sum of its members' period
+totals at the same sample index. Summing independently drawn paths instead would cancel the
+common shocks and understate a group's risk.
 """
 
 from __future__ import annotations
@@ -22,7 +33,7 @@ import numpy as np
 
 from models.forecaster import SeriesFit
 
-__all__ = ["ErrorLibrary", "build_libraries", "calibrate"]
+__all__ = ["ErrorLibrary", "JointDraws", "build_libraries", "calibrate"]
 
 MIN_PATHS_PER_STEP = 30  # below this the probabilities are coarse: reported, not hidden
 
@@ -35,7 +46,10 @@ class ErrorLibrary:
 
     def sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
         """``n`` whole paths; a step a path never observed is drawn from that step's observed errors."""
-        z = self.paths[rng.integers(0, len(self.paths), n)]
+        return self.fill_holes(self.paths[rng.integers(0, len(self.paths), n)], rng)
+
+    def fill_holes(self, z: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """Replace NaN steps of ``z`` (n, horizon), in place, by draws from that step's observed errors."""
         holes = np.isnan(z)
         if holes.any():
             for h in np.flatnonzero(holes.any(axis=0)):
@@ -85,17 +99,58 @@ def _paths_for(fit: SeriesFit, z: np.ndarray, nonnegative: bool) -> np.ndarray:
     return np.clip(paths, 0.0, None) if nonnegative else paths
 
 
+def _fold_cube(fits: Sequence[SeriesFit], horizon: int) -> np.ndarray:
+    """(n_sources, max_folds, horizon) error paths, NaN where a series has fewer folds."""
+    folds = max(len(f.errors) for f in fits)
+    cube = np.full((len(fits), folds, horizon), np.nan)
+    for s, fit in enumerate(fits):
+        cube[s, : len(fit.errors)] = fit.errors
+    return cube
+
+
+@dataclass
+class JointDraws:
+    """The shared scenario of every sample index: fold position k_j and source permutation pi_j.
+
+    ``for_target(t)`` gives target series t its (n_samples, horizon) standardised errors: sample j
+    uses the fold-k_j error path of source series pi_j(t mod n_sources) (see the module docstring),
+    so dates line up across series within a draw. Built per target to keep memory at one series.
+    """
+
+    cube: np.ndarray  # (n_sources, max_folds, horizon), NaN where a source has fewer folds
+    folds: np.ndarray  # (n_samples,) k_j
+    perms: np.ndarray  # (n_samples, n_sources) pi_j
+
+    @classmethod
+    def draw(cls, sources: Sequence[SeriesFit], n_samples: int, rng: np.random.Generator) -> JointDraws:
+        cube = _fold_cube(sources, sources[0].errors.shape[1])
+        folds = rng.integers(0, cube.shape[1], n_samples)
+        perms = np.argsort(rng.random((n_samples, len(sources))), axis=1)
+        return cls(cube, folds, perms)
+
+    def for_target(self, t: int) -> np.ndarray:
+        return self.cube[self.perms[:, t % self.perms.shape[1]], self.folds]
+
+
 def calibrate(fits: Sequence[SeriesFit], n_samples: int, nonnegative: bool, seed: int = 0) -> dict[str, object]:
-    """Fill every fit's ``paths`` from the pooled libraries; return the calibration diagnostics."""
+    """Fill every fit's ``paths`` from the pooled libraries (jointly across series); return diagnostics."""
     libraries = build_libraries(fits)
     rng = np.random.default_rng(seed)
-    for fit in fits:
-        library = libraries.get(fit.multiplicative) or next(iter(libraries.values()), None)
-        if library is None:  # no fold anywhere (histories too short): no spread to learn from
+    if not libraries:  # no fold anywhere (histories too short): no spread to learn from
+        for fit in fits:
             fit.paths = np.repeat(fit.yhat[None, :], n_samples, axis=0).astype(np.float32)
+        return {}
+    # One shared fold position / permutation stream per pool: draw j is one scenario for all its series.
+    for scale, library in libraries.items():
+        fallback = next(iter(libraries))
+        targets = [f for f in fits if (f.multiplicative if f.multiplicative in libraries else fallback) == scale]
+        if not targets:
             continue
-        fit.paths = _paths_for(fit, library.sample(n_samples, rng), nonnegative).astype(np.float32)
-        _score_fold(fit, library)
+        sources = [f for f in fits if f.multiplicative == scale and len(f.errors)]
+        draws = JointDraws.draw(sources, n_samples, rng)
+        for t, fit in enumerate(targets):
+            fit.paths = _paths_for(fit, library.fill_holes(draws.for_target(t), rng), nonnegative).astype(np.float32)
+            _score_fold(fit, library)
     return {("multiplicative" if k else "additive"): lib.diagnostics() for k, lib in libraries.items()}
 
 

@@ -8,6 +8,7 @@ when any is an error. Rows are data rows counted from 1, header excluded.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -15,9 +16,9 @@ import numpy as np
 import pandas as pd
 
 from models.contracts import DS, SERIES_ID, ColumnMapping, Frequency, Y, infer_frequency
-from models.errors import ValidationFailed
+from models.errors import InvalidInput, ValidationFailed
 
-__all__ = ["Problem", "SalesHistory", "ValidationReport", "ValidationRules", "validate_sales"]
+__all__ = ["Problem", "SalesHistory", "ValidationReport", "ValidationRules", "series_groups", "validate_sales"]
 
 Severity = Literal["error", "warning"]
 _SHOW = 5  # rows or series named per problem before "and N more"
@@ -368,3 +369,37 @@ def _drop_short(df: pd.DataFrame, freq: Frequency, rules: ValidationRules, repor
         "warning",
     )
     return df[~df[SERIES_ID].isin(short)]
+
+
+def series_groups(raw: pd.DataFrame, mapping: ColumnMapping, columns: Sequence[str]) -> dict[str, dict[str, str]]:
+    """Each series' value of every group column (``--group-cols``), which must be constant per series.
+
+    Raises ``InvalidInput`` naming a missing column, or the series whose value changes (or is blank).
+    """
+    columns = [c.strip() for c in columns if c.strip()]
+    if not columns:
+        return {}
+    missing = [c for c in columns if c not in raw]
+    if missing:
+        raise InvalidInput(f"group column(s) {_names(missing)} not found; the file has {_names(list(raw.columns))}")
+    ids = mapping.series_ids(raw).astype("string").str.strip()
+    frame = raw[columns].astype("string").apply(lambda c: c.str.strip())
+    frame[SERIES_ID] = ids
+    frame = frame[ids.notna() & (ids != "")]
+    counts = frame.groupby(SERIES_ID)[columns].nunique(dropna=False)
+    blanks = frame[columns].isna() | (frame[columns] == "")
+    problems = []
+    for col in columns:
+        changing = counts.index[counts[col] > 1].tolist()
+        if changing:
+            problems.append(f"{col!r} changes within series {_names([str(s) for s in changing])}")
+        blank = sorted(set(frame.loc[blanks[col], SERIES_ID].astype(str)))
+        if blank:
+            problems.append(f"{col!r} is blank for series {_names(blank)}")
+    if problems:
+        raise InvalidInput(
+            "group columns must hold one value per series: " + "; ".join(problems) + ". Fix the data or "
+            "drop the column from --group-cols."
+        )
+    first = frame.groupby(SERIES_ID)[columns].first()
+    return {str(sid): {c: str(v) for c, v in row.items()} for sid, row in first.iterrows()}

@@ -19,9 +19,10 @@ from service.auth import parse_api_keys
 from service.delivery import Deliverer, DeliveryConfig
 from service.errors import install_error_handlers
 from service.kri_engine import KriEngine
-from service.kri_sources import build_providers
+from service.kri_sources import TargetAttainment, build_providers
 from service.kri_store import KriStore
 from service.metrics import Metrics, MetricsMiddleware
+from service.planning_store import PlanningStore
 from service.settings import Settings, get_settings
 from service.state import ModelStore
 
@@ -34,7 +35,9 @@ Sales forecasts, target feasibility and KRI alerting from Prophet models trained
 
 * `POST /v1/feasibility`: how likely is a sales target over a period?
 * `GET /v1/forecast/{series_id}`: point forecast and interval per period.
-* `GET /v1/series`: what the served model covers.
+* `GET /v1/series`, `GET /v1/groups`: what the served model covers.
+* `POST /v1/actuals`: record sales after training; feasibility then paces targets against them.
+* `POST /v1/targets/decompose`, `POST|GET|DELETE /v1/targets`: split and register targets.
 * `GET /v1/kri`, `POST /v1/kri/observations`, `GET /v1/alerts`: key risk indicators and their alerts.
 * `POST /v1/churn/score`: calibrated churn probability, risk band and top drivers per customer.
 * `GET /v1/churn/summary`: revenue at risk of the customer base, overall and by segment.
@@ -91,11 +94,14 @@ def create_app(settings: Settings | None = None, metrics: Metrics | None = None)
         backoff_base_seconds=settings.delivery_backoff_base_seconds,
         backoff_cap_seconds=settings.delivery_backoff_cap_seconds,
     )
-    engine = KriEngine(kris, kri_store, build_providers(store), delivery, metrics)
+    planning = PlanningStore(database)
+    providers = build_providers(store, actuals=planning, targets=TargetAttainment(store, planning, cutoffs))
+    engine = KriEngine(kris, kri_store, providers, delivery, metrics)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await asyncio.to_thread(db.upgrade, database)
+        await asyncio.to_thread(planning.refresh)
         await asyncio.to_thread(kri_store.drop_receivers_except, delivery.receivers)
         await asyncio.to_thread(engine.resync_alertmanager)
         await asyncio.to_thread(store.reload)
@@ -136,6 +142,7 @@ def create_app(settings: Settings | None = None, metrics: Metrics | None = None)
     app.state.api_keys = api_keys
     app.state.kri_engine = engine
     app.state.kri_store = kri_store
+    app.state.planning = planning
     app.state.kri_wake = asyncio.Event()
     install_error_handlers(app)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
@@ -146,6 +153,8 @@ def create_app(settings: Settings | None = None, metrics: Metrics | None = None)
         routes.forecast,
         routes.series,
         routes.churn,
+        routes.actuals,
+        routes.targets,
         routes.kri,
         routes.alerts,
         routes.metrics,

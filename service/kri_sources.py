@@ -1,8 +1,10 @@
 """Where model-derived KRI values come from: one provider per source, each returning readings
 (label set, value) or ``Unavailable`` with the reason (the KRI then shows ``no_data``).
 
-Providers are looked up by the KRI's ``source``. ``target_attainment`` waits for registered
-targets (the planning feature): its slot reports why it has no value rather than invent one.
+Providers are looked up by the KRI's ``source``: ``forecast_shortfall`` reads the posted
+actuals, ``target_attainment`` the registered targets (the service passes ``TargetAttainment``),
+``revenue_at_risk_ratio`` the served churn model. A source without its input reports why it has
+no value rather than invent one.
 """
 
 from __future__ import annotations
@@ -12,7 +14,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from models.feasibility import VerdictCutoffs
 from models.kri import KriDefinition
+from service.planning_store import PlanningStore
 from service.state import ModelStore
 
 __all__ = [
@@ -22,6 +26,7 @@ __all__ = [
     "NoActuals",
     "Reading",
     "SourceProvider",
+    "TargetAttainment",
     "Unavailable",
     "build_providers",
 ]
@@ -134,6 +139,34 @@ class ChurnRevenueAtRisk:
                 value = float(group["value"].sum())
                 if value > 0:
                     readings.append(({"segment": str(name)}, float(group["_at_risk"].sum()) / value))
+        return readings
+
+
+class TargetAttainment:
+    """Per registered target: the probability of reaching it now (label ``target`` = its name)."""
+
+    def __init__(self, models: ModelStore, planning: PlanningStore, cutoffs: VerdictCutoffs) -> None:
+        self.models = models
+        self.planning = planning
+        self.cutoffs = cutoffs
+
+    def read(self, kri: KriDefinition) -> list[Reading] | Unavailable:
+        from service.planning import target_status  # planning imports this module's neighbours
+
+        targets = self.planning.list_targets()
+        if not targets:
+            return Unavailable("no registered targets (POST /v1/targets)")
+        model = self.models.forecast
+        if model is None:
+            return Unavailable("no forecast model loaded")
+        self.planning.refresh()  # actuals posted through other worker processes
+        readings: list[Reading] = []
+        for target in targets:
+            status = target_status(model, target, self.cutoffs, self.planning.posted)
+            if "probability" in status:
+                readings.append(({"target": target.name}, float(status["probability"])))
+        if not readings:
+            return Unavailable("no registered target can be assessed by the served model")
         return readings
 
 

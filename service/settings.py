@@ -38,6 +38,7 @@ class Settings(BaseSettings):
     delivery_backoff_base_seconds: float = Field(1.0, gt=0, description="first retry delay")
     delivery_backoff_cap_seconds: float = Field(60.0, gt=0, description="longest retry delay")
     api_keys: SecretStr = Field(SecretStr(""), description="KEY:ROLE entries, comma-separated (read, write, admin)")
+    fiscal_year_start_month: int = Field(1, ge=1, le=12, description="first month of the fiscal year (1 = January)")
     require_auth_for_reads: bool = Field(False, description="require an API key on read endpoints too")
 
     def webhook_url_list(self) -> tuple[str, ...]:

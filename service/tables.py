@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import (
     JSON,
     Column,
+    Date,
     DateTime,
     Float,
     Integer,
@@ -15,7 +16,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-__all__ = ["alert_outbox", "kri_observations", "kri_state", "metadata"]
+__all__ = ["actuals", "alert_outbox", "kri_observations", "kri_state", "metadata", "targets"]
 
 metadata = MetaData()
 
@@ -66,4 +67,32 @@ alert_outbox = Table(
     Column("attempts", Integer, nullable=False, default=0),
     Column("delivered_at", DateTime(timezone=True)),
     Column("last_error", Text),
+)
+
+# Registered sales targets: one series (series_id) or one group (group_json, {} = every series),
+# over a named period or explicit dates.
+targets = Table(
+    "targets",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(128), nullable=False, unique=True),
+    Column("series_id", String(256)),
+    Column("group_json", JSON),
+    Column("period", String(32)),
+    Column("start", Date, nullable=False),
+    Column("end", Date, nullable=False),
+    Column("amount", Float, nullable=False),
+    Column("owner", String(256)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+# Sales actuals posted after training (POST /v1/actuals): one value per (series, period date).
+actuals = Table(
+    "actuals",
+    metadata,
+    Column("series_id", String(256), nullable=False),
+    Column("ds", Date, nullable=False),
+    Column("y", Float, nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("series_id", "ds", name="uq_actuals_series_ds"),
 )

@@ -40,6 +40,7 @@ def trained_registry(tmp_path_factory, small_sales) -> Registry:
         calibration_folds=3,
         n_jobs=2,
         progress=False,
+        group_cols=("region", "store_format"),
     )
     return registry
 

@@ -119,6 +119,9 @@ def _build_parser() -> argparse.ArgumentParser:
     fc.add_argument("--jobs", type=int, default=-1, help="parallel processes (default: all cores)")
     fc.add_argument("--json", action="store_true", help="print the summary as JSON")
     _dask_arg(fc)
+    fc.add_argument(
+        "--group-cols", default="", help="comma-separated attribute columns, constant per series (e.g. region,channel)"
+    )
     _registry_arg(fc)
 
     rt = sub.add_parser("retrain", help="the monthly job: fit challengers, gate against champions, promote, report")
@@ -227,6 +230,7 @@ def _cmd_train_forecast(args: argparse.Namespace) -> int:
         verbose=args.verbose,
         source=str(args.data),
         scheduler=args.dask_scheduler,
+        group_cols=tuple(c.strip() for c in args.group_cols.split(",") if c.strip()),
     )
     if args.json:
         print(json.dumps(summary_dict(summary), indent=2))

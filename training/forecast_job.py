@@ -15,7 +15,7 @@ from models.contracts import DS, ColumnMapping, Frequency
 from models.forecast_model import save_forecast
 from models.forecaster import ForecastConfig, SeriesFit
 from models.registry import Registry
-from models.validation import SalesHistory, ValidationRules, validate_sales
+from models.validation import SalesHistory, ValidationRules, series_groups, validate_sales
 from training.fitting import default_folds, fit_all
 from training.provenance import library_versions
 
@@ -73,6 +73,7 @@ def train_forecast(
     verbose: bool = False,
     source: str | None = None,
     scheduler: str | None = None,
+    group_cols: tuple[str, ...] = (),
 ) -> TrainSummary:
     """Train the forecaster per series, calibrate jointly, and store a new registry version.
 
@@ -83,6 +84,7 @@ def train_forecast(
     """
     started = time.perf_counter()
     history: SalesHistory = validate_sales(raw, mapping, rules)
+    groups = series_groups(raw, mapping, group_cols)
     freq = history.freq
     h = horizon or freq.default_horizon
     n_series = history.frame["series_id"].nunique()
@@ -116,7 +118,7 @@ def train_forecast(
             spill_dir=staged.path / "prophet" if scheduler else None,
         )
         metrics = _aggregate_backtest(fits)
-        save_forecast(staged.path, fits, history.frame, freq)
+        save_forecast(staged.path, fits, history.frame, freq, groups)
         staged.manifest.update(
             {
                 "freq": freq.alias,
@@ -136,10 +138,12 @@ def train_forecast(
                 },
                 "metrics": {"backtest": metrics, "fit_seconds_total": sum(f.fit_seconds for f in fits)},
                 "calibration": {
-                    "method": "pooled standardised error paths from rolling-origin folds",
+                    "method": "pooled standardised error paths from rolling-origin folds, drawn jointly "
+                    "across series (one fold position and source permutation per sample)",
                     "folds_per_series": config.calibration_folds,
                     "libraries": calibration,
                 },
+                "group_cols": list(group_cols),
                 "libraries": library_versions(
                     ["prophet", "cmdstanpy", "pandas", "numpy", "scikit-learn", "sales-sentinel"]
                 ),

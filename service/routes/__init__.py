@@ -1,5 +1,29 @@
 """One APIRouter per resource."""
 
-from service.routes import admin, alerts, churn, feasibility, forecast, health, kri, metrics, series
+from service.routes import (
+    actuals,
+    admin,
+    alerts,
+    churn,
+    feasibility,
+    forecast,
+    health,
+    kri,
+    metrics,
+    series,
+    targets,
+)
 
-__all__ = ["admin", "alerts", "churn", "feasibility", "forecast", "health", "kri", "metrics", "series"]
+__all__ = [
+    "actuals",
+    "admin",
+    "alerts",
+    "churn",
+    "feasibility",
+    "forecast",
+    "health",
+    "kri",
+    "metrics",
+    "series",
+    "targets",
+]

@@ -24,3 +24,14 @@ async def series_detail(series_id: str, model: Forecasts) -> dict[str, object]:
     libraries = model.manifest.get("calibration", {}).get("libraries", {})
     calibration = libraries.get("multiplicative" if info.multiplicative else "additive", {})
     return {**info.public(model.version), "backtest": info.backtest, "calibration": calibration}
+
+
+@router.get("/groups", summary="Group columns (from training's --group-cols), their values and member counts")
+async def list_groups(model: Forecasts) -> dict[str, object]:
+    return {
+        "columns": {
+            col: [{"value": v, "series": n} for v, n in values.items()] for col, values in model.groups().items()
+        },
+        "total_series": len(model.infos),
+        "model_version": model.version,
+    }

@@ -49,4 +49,22 @@ def test_observations_are_idempotent_on_postgres(store):
 def test_migrations_are_idempotent_on_postgres(store):
     db.upgrade(store.engine)  # a second run at start-up changes nothing
     with store.engine.connect() as conn:
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0001_kri"
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0002_planning"
+
+
+def test_planning_actuals_and_targets_on_postgres(store):
+    import datetime as dt
+
+    from service.planning_store import PlanningStore, StoredTarget
+
+    planning = PlanningStore(store.engine)
+    at = dt.datetime(2026, 11, 22, 12, tzinfo=dt.UTC)
+    day = dt.date(2026, 11, 1)
+    planning.upsert_actuals([("s1", day, 10.0)], at)
+    planning.upsert_actuals([("s1", day, 11.0), ("s2", day, 3.0)], at)  # replaces, no duplicate row
+    assert planning.posted == {"s1": [(day.toordinal(), 11.0)], "s2": [(day.toordinal(), 3.0)]}
+    target = StoredTarget("t", "s1", None, "2027-01", dt.date(2027, 1, 1), dt.date(2027, 1, 31), 5.0, None, at)
+    planning.add_target(target)
+    assert [t.name for t in planning.list_targets()] == ["t"]
+    planning.delete_target("t")
+    assert planning.list_targets() == []

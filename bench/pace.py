@@ -1,0 +1,192 @@
+"""Backtest of pace-to-target and group probabilities: are they calibrated, and sharper with actuals?
+
+At each rolling origin the forecaster is trained (same code as ``sentinel train forecast``) on the
+history before it; the period is the next ``--period`` periods. Targets are set the way planners
+set them: last year's same-period sum x 0.85 ... 1.15 (as ``sentinel evaluate`` does).
+
+* ``--mode pace``: for each series and each elapsed share (0, 25, 50, 75% of the period), the
+  true actuals of the elapsed part are posted and P(period total >= target) is read off
+  ``ForecastModel.pace_sum`` (recorded part + conditioned remaining paths).
+* ``--mode groups``: series are grouped by ``--group-col``; each group's and the total's
+  probability is read off the joint paths (sum per sample index) and, for comparison, off the
+  naive sum of independently shuffled per-series paths.
+
+Prints Brier score and ECE (10 bins) per row; ``--json`` writes them to a file.
+
+    python bench/pace.py --data walmart_store_sales --period 13 --origins 3
+    python bench/pace.py --data walmart_store_dept --mode groups --stores 10 --depts 12 --period 13
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from models import metrics as M  # noqa: E402
+from models.contracts import DS, SERIES_ID, ColumnMapping, Y  # noqa: E402
+from models.forecast_model import ForecastModel, load_forecast, save_forecast  # noqa: E402
+from models.forecaster import ForecastConfig  # noqa: E402
+from models.validation import ValidationRules, validate_sales  # noqa: E402
+from training.fitting import fit_all  # noqa: E402
+from training.logs import quiet_third_party  # noqa: E402
+
+DATA = ROOT.parent / "shared" / "data"
+MULTIPLIERS = (0.85, 0.90, 0.95, 1.00, 1.05, 1.10, 1.15)
+
+
+def load(name: str, stores: int, depts: int) -> tuple[pd.DataFrame, dict[str, str]]:
+    """(contract frame, series -> group value)."""
+    if name == "walmart_store_sales":
+        raw = pd.read_csv(DATA / name / "Walmart.csv", dtype=str)
+        mapping, rules = ColumnMapping("Store", "Date", "Weekly_Sales"), ValidationRules(date_format="%d-%m-%Y")
+        groups: dict[str, str] = {}
+    elif name == "aus_retail":
+        raw = pd.read_csv(DATA / name / "aus_retail.csv.gz", dtype=str)
+        mapping, rules = ColumnMapping("Series ID", "Month", "Turnover"), ValidationRules()
+        groups = dict(zip(raw["Series ID"], raw["State"], strict=False))
+    elif name == "walmart_store_dept":
+        raw = pd.read_csv(DATA / name / "train.csv.gz")
+        raw = raw[raw["Store"] <= stores]
+        complete = raw.groupby(["Store", "Dept"])["Date"].transform("nunique") == raw["Date"].nunique()
+        raw = raw[complete & (raw["Weekly_Sales"] > 0)]
+        full = raw.groupby(["Store", "Dept"])["Date"].transform("nunique") == raw["Date"].nunique()
+        raw = raw[full]
+        top = raw.groupby("Dept")["Weekly_Sales"].sum().nlargest(depts).index
+        raw = raw[raw["Dept"].isin(top)].copy()
+        raw["series_id"] = raw["Store"].astype(str).str.zfill(2) + "-" + raw["Dept"].astype(str).str.zfill(2)
+        groups = {s: s.split("-")[0] for s in raw["series_id"]}
+        raw = raw.rename(columns={"Date": "ds", "Weekly_Sales": "y"})[["series_id", "ds", "y"]].astype(str)
+        mapping, rules = ColumnMapping(), ValidationRules()
+    else:
+        raise SystemExit(f"unknown data set {name!r}")
+    return validate_sales(raw, mapping, rules).frame, groups
+
+
+def fit_model(train: pd.DataFrame, freq_alias: str, horizon: int, samples: int, folds: int, jobs: int) -> ForecastModel:
+    from models.contracts import Frequency
+
+    freq = Frequency(freq_alias)
+    config = ForecastConfig(horizon=horizon, n_samples=samples, calibration_folds=folds)
+    fits, _ = fit_all(train, freq, config, n_jobs=jobs)
+    with tempfile.TemporaryDirectory() as tmp:
+        save_forecast(Path(tmp), fits, train, freq)
+        manifest = {"version": "bench", "freq": freq_alias, "created_at": "2000-01-01T00:00:00Z"}
+        return load_forecast(Path(tmp), manifest)
+
+
+def score(rows: list[tuple[float, float]]) -> dict[str, float]:
+    p, o = (np.array(x) for x in zip(*rows, strict=True))
+    return {"n": len(p), "brier": M.brier(p, o), "ece": M.ece(p, o), "base_rate": float(o.mean())}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", default="walmart_store_sales")
+    ap.add_argument("--mode", choices=["pace", "groups"], default="pace")
+    ap.add_argument("--period", type=int, default=13, help="periods per target period")
+    ap.add_argument("--origins", type=int, default=3)
+    ap.add_argument("--samples", type=int, default=500)
+    ap.add_argument("--folds", type=int, default=4)
+    ap.add_argument("--stores", type=int, default=10, help="walmart_store_dept: first N stores")
+    ap.add_argument("--depts", type=int, default=10, help="walmart_store_dept: top N departments")
+    ap.add_argument("--max-series", type=int, help="evaluate N series evenly spaced over the ids")
+    ap.add_argument("--jobs", type=int, default=-1)
+    ap.add_argument("--json", type=Path)
+    args = ap.parse_args()
+    quiet_third_party()
+
+    frame, groups = load(args.data, args.stores, args.depts)
+    if args.max_series:
+        ids = sorted(frame[SERIES_ID].unique())
+        keep = [ids[round(i)] for i in np.linspace(0, len(ids) - 1, min(args.max_series, len(ids)))]
+        frame = frame[frame[SERIES_ID].isin(keep)]
+    dates = np.sort(frame[DS].unique())
+    from models.contracts import infer_frequency
+
+    freq = infer_frequency([pd.Series(dates)])
+    assert freq is not None
+    h = args.period
+    season = freq.season_length * math.ceil(h / freq.season_length)
+    fractions = (0.0, 0.25, 0.5, 0.75)
+    pace: dict[float, list[tuple[float, float]]] = {f: [] for f in fractions}
+    joint: list[tuple[float, float]] = []
+    naive: list[tuple[float, float]] = []
+    total_joint: list[tuple[float, float]] = []
+    total_naive: list[tuple[float, float]] = []
+    started = time.perf_counter()
+    rng = np.random.default_rng(0)
+    for o in range(args.origins, 0, -1):
+        cut = dates[len(dates) - o * h]
+        train = frame[frame[DS] < cut]
+        test = frame[(frame[DS] >= cut) & (frame[DS] < cut + (dates[1] - dates[0]) * h)]
+        model = fit_model(train, freq.alias, h, args.samples, args.folds, args.jobs)
+        start, end = pd.Timestamp(cut).date(), (pd.Timestamp(test[DS].max())).date()
+        actual = {sid: g.sort_values(DS) for sid, g in test.groupby(SERIES_ID)}
+        fitted = {info.series_id for info in model.infos}
+        base = {
+            sid: float(g[Y].to_numpy()[-season : -season + h].sum()) for sid, g in train.groupby(SERIES_ID)
+        }  # last year's same period
+        if args.mode == "pace":
+            for sid, g in actual.items():
+                if sid not in fitted or len(g) < h:
+                    continue
+                outcome_total = float(g[Y].sum())
+                for f in fractions:
+                    k = round(f * h)
+                    posted = {
+                        sid: [(d.toordinal(), float(y)) for d, y in zip(g[DS].iloc[:k], g[Y].iloc[:k], strict=True)]
+                    }
+                    totals = model.pace_sum([sid], start, end, posted).totals
+                    for m in MULTIPLIERS:
+                        target = base[sid] * m
+                        pace[f].append((float(np.mean(totals >= target)), float(outcome_total >= target)))
+        else:
+            members: dict[str, list[str]] = {}
+            for sid in actual:
+                if sid in fitted:
+                    members.setdefault(groups[sid], []).append(sid)
+            sets = [(ids, False) for ids in members.values()] + [([s for v in members.values() for s in v], True)]
+            for ids, is_total in sets:
+                joint_totals = model.pace_sum(ids, start, end).totals
+                naive_totals = sum(rng.permutation(model.period_sum(s, start, end).totals) for s in ids)
+                outcome_total = sum(float(actual[s][Y].sum()) for s in ids)
+                group_base = sum(base[s] for s in ids)
+                for m in MULTIPLIERS:
+                    target = group_base * m
+                    o_ = float(outcome_total >= target)
+                    (total_joint if is_total else joint).append((float(np.mean(joint_totals >= target)), o_))
+                    (total_naive if is_total else naive).append((float(np.mean(naive_totals >= target)), o_))
+        print(f"origin {cut}: done ({time.perf_counter() - started:.0f} s)", file=sys.stderr)
+
+    out: dict[str, object] = {"data": args.data, "mode": args.mode, "period": h, "origins": args.origins}
+    if args.mode == "pace":
+        out["pace"] = {f"{round(f * 100)}% ({round(f * h)}/{h})": score(rows) for f, rows in pace.items()}
+        print(f"{'elapsed':>14} {'n':>6} {'brier':>7} {'ece':>7}")
+        for key, s in out["pace"].items():  # type: ignore[union-attr]
+            print(f"{key:>14} {s['n']:>6} {s['brier']:>7.3f} {s['ece']:>7.3f}")
+    else:
+        out["groups"] = {"joint": score(joint), "naive_independent": score(naive)}
+        out["total"] = {"joint": score(total_joint), "naive_independent": score(total_naive)}
+        print(f"{'':>20} {'n':>6} {'brier':>7} {'ece':>7}")
+        for level in ("groups", "total"):
+            for kind, s in out[level].items():  # type: ignore[union-attr]
+                print(f"{level + ' ' + kind:>28} {s['n']:>6} {s['brier']:>7.3f} {s['ece']:>7.3f}")
+    out["seconds"] = round(time.perf_counter() - started, 1)
+    if args.json:
+        args.json.write_text(json.dumps(out, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
