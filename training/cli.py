@@ -89,6 +89,20 @@ def _churn_parser(ch: argparse.ArgumentParser) -> None:
     _registry_arg(ch)
 
 
+def _mapping_and_rules(args: argparse.Namespace) -> tuple[ColumnMapping, ValidationRules]:
+    """The column mapping and validation rules given by the flags of ``_mapping_args``."""
+    mapping = ColumnMapping(args.id_col, args.date_col, args.value_col)
+    rules = ValidationRules(
+        freq=args.freq,
+        date_format=args.date_format,
+        aggregate=args.aggregate,
+        allow_negative=args.allow_negative,
+        fill_gaps=args.fill_gaps,
+        min_length=args.min_length,
+    )
+    return mapping, rules
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sentinel", description=__doc__.splitlines()[0])
     parser.add_argument("--verbose", "-v", action="store_true", help="show debug and Stan logs")
@@ -204,15 +218,7 @@ def _cmd_train_forecast(args: argparse.Namespace) -> int:
     from training.forecast_job import summary_dict, train_forecast
     from training.load import read_table
 
-    mapping = ColumnMapping(args.id_col, args.date_col, args.value_col)
-    rules = ValidationRules(
-        freq=args.freq,
-        date_format=args.date_format,
-        aggregate=args.aggregate,
-        allow_negative=args.allow_negative,
-        fill_gaps=args.fill_gaps,
-        min_length=args.min_length,
-    )
+    mapping, rules = _mapping_and_rules(args)
     summary = train_forecast(
         read_table(args.data, mapping),
         Registry(args.registry),
@@ -280,15 +286,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     from training.fitting import default_folds
     from training.load import read_table
 
-    mapping = ColumnMapping(args.id_col, args.date_col, args.value_col)
-    rules = ValidationRules(
-        freq=args.freq,
-        date_format=args.date_format,
-        aggregate=args.aggregate,
-        allow_negative=args.allow_negative,
-        fill_gaps=args.fill_gaps,
-        min_length=args.min_length,
-    )
+    mapping, rules = _mapping_and_rules(args)
     raw = _select_series(read_table(args.data, mapping), mapping, args.complete_only, args.max_series)
     history = validate_sales(raw, mapping, rules)
     n_series = len(history.series_ids)
