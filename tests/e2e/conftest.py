@@ -166,9 +166,12 @@ class Sentinel:
             cwd=self.tmp_path,
             env={**os.environ, **self.env, "SENTINEL_PUBLIC_URL": self.url},
         )
-        wait_until(
-            lambda: http("GET", f"{self.url}/healthz")[0] == 200, timeout=90, what="sentinel serve"
-        )  # start-up imports sklearn, pandas, alembic: slow on a loaded machine
+        try:
+            # Start-up imports scikit-learn, pandas and alembic: give a loaded machine time.
+            wait_until(lambda: http("GET", f"{self.url}/healthz")[0] == 200, timeout=90, what="sentinel serve")
+        except BaseException:
+            self.stop()  # never leave a half-started server behind a failed test
+            raise
         return self
 
     def push(self, value: float, ts: str, kri: str = "returns_rate") -> tuple[int, object]:
