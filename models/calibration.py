@@ -93,7 +93,8 @@ def build_libraries(fits: Sequence[SeriesFit]) -> dict[bool, ErrorLibrary]:
 
 def _paths_for(fit: SeriesFit, z: np.ndarray, nonnegative: bool) -> np.ndarray:
     if fit.multiplicative:
-        paths = fit.yhat[None, :] * np.exp(fit.error_scale * z)
+        # Bounded exponent: a path may be 10^6 times its forecast, never infinite.
+        paths = fit.yhat[None, :] * np.exp(np.clip(fit.error_scale * z, -14.0, 14.0))
     else:
         paths = fit.yhat[None, :] + fit.error_scale * z
     return np.clip(paths, 0.0, None) if nonnegative else paths

@@ -42,6 +42,7 @@ ETS_SEASON = {"weekly": 52, "monthly": 12}  # used when the window holds two sea
 # daily fit costs seconds, for little gain next to Prophet's holidays and weekly shape.
 ENSEMBLE_KINDS = frozenset(ETS_SEASON)
 PROPHET_WEIGHTS = (1.0, 0.5)
+MAX_LOG_SCALE = 0.7  # typical seasonal change of at most ~100% (log 2) for log-scale errors
 
 
 @dataclass(frozen=True)
@@ -157,6 +158,13 @@ def error_scale(y: np.ndarray, season_length: int, multiplicative: bool) -> floa
     return seasonal_naive_scale(np.log(y) if multiplicative else y, season_length)
 
 
+def _comfortably_positive(y: np.ndarray, season_length: int) -> bool:
+    """Multiplicative (log-scale) errors suit series well away from zero. Tiny, volatile values
+    (intermittent departments, say) swing by orders of magnitude on the log scale, and pooled
+    log errors scaled by that swing explode; such series are calibrated additively instead."""
+    return bool((y > 0).all()) and error_scale(y, season_length, True) <= MAX_LOG_SCALE
+
+
 def fit_series(series_id: str, history: pd.DataFrame, freq: Frequency, config: ForecastConfig) -> SeriesFit:
     """Fit one series (``ds``, ``y`` sorted, regular): point forecast and fold error paths."""
     from prophet.serialize import model_to_json
@@ -164,7 +172,7 @@ def fit_series(series_id: str, history: pd.DataFrame, freq: Frequency, config: F
     started = time.perf_counter()
     y = history[Y].to_numpy(dtype=float)
     multiplicative = config.seasonality_mode == "multiplicative" or (
-        config.seasonality_mode == "auto" and bool((y > 0).all())
+        config.seasonality_mode == "auto" and _comfortably_positive(y, freq.season_length)
     )
     h = config.horizon
     prophet, p_full, e_full = _components(history, freq, config, h, multiplicative)

@@ -42,3 +42,16 @@ def test_calibrated_paths_are_reproducible_and_non_negative(weekly_history):
     calibrate(fits_b, 200, nonnegative=True)
     assert fits_a[0].paths.shape == (200, 8) and (fits_a[0].paths >= 0).all()
     np.testing.assert_array_equal(fits_a[0].paths, fits_b[0].paths)
+
+
+def test_tiny_volatile_positive_series_are_calibrated_additively_and_never_overflow():
+    from models.calibration import calibrate
+
+    rng = np.random.default_rng(4)
+    ds = pd.date_range("2019-01-04", periods=143, freq="W-FRI")
+    intermittent = pd.DataFrame({"ds": ds, "y": np.where(rng.random(143) < 0.5, 0.01, rng.uniform(50, 500, 143))})
+    config = ForecastConfig(horizon=8, n_samples=200, calibration_folds=2)
+    fit = fit_series("dept", intermittent, Frequency("W-FRI"), config)
+    assert not fit.multiplicative  # swings of orders of magnitude: log-scale errors would explode
+    calibrate([fit], 200, nonnegative=True)
+    assert np.isfinite(fit.paths).all()
