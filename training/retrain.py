@@ -296,10 +296,9 @@ def _run_churn(config: RetrainConfig, registry: Registry, *, dry_run: bool = Fal
     source = config.sources[name]
     try:
         frame = pd.concat([read_table(path) for path in source.files()], ignore_index=True)
-        champion = _champion_or_none(registry, "churn")
-        champion_auc = (
-            registry.manifest("churn", champion)["metrics"]["holdout"]["model"]["roc_auc"] if champion else None
-        )
+        served = _champion(registry, "churn")
+        champion = served[0] if served else None
+        champion_auc = served[2]["metrics"]["holdout"]["model"]["roc_auc"] if served else None
         summary = train_churn(
             frame,
             registry,
@@ -388,10 +387,3 @@ def run_retrain(
         if code in (0, EXIT_REJECTED) and not dry_run:
             registry.write_retrain_status({"run_id": run_id, "jobs": {r.model: r.status for r in results}})
         return code, final, results
-
-
-def _champion_or_none(registry: Registry, model: str) -> str | None:
-    try:
-        return registry.champion(model)
-    except NoChampion:
-        return None
