@@ -20,9 +20,9 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import json
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +36,7 @@ from models.forecaster import SeriesFit
 __all__ = ["ForecastModel", "PaceSum", "PeriodSum", "SeriesInfo", "load_forecast", "save_forecast"]
 
 Posted = Mapping[str, Sequence[tuple[int, float]]]  # series id -> [(ordinal day, y)] after the history
+BAND_CACHE_SIZE = 1024  # (series, level) interval bands kept for /v1/forecast
 
 
 @dataclass(frozen=True)
@@ -183,7 +184,9 @@ class ForecastModel:
             [d.toordinal() for d in pd.date_range(info.history_start, periods=len(h) + yhat.shape[1], freq=freq.alias)]
             for info, h in zip(infos, history, strict=True)
         ]
-        self._bands = lru_cache(maxsize=1024)(self._compute_bands)
+        # (series position, level) -> per-step interval bands, oldest evicted first.
+        self._band_cache: dict[tuple[int, float], tuple[np.ndarray, np.ndarray]] = {}
+        self._band_lock = threading.Lock()
         self._groups: dict[str, dict[str, int]] | None = None
 
     @property
@@ -254,10 +257,21 @@ class ForecastModel:
         ds = [dt.date.fromordinal(d) for d in self._timelines[i][n_hist : n_hist + h]]
         return {DS: ds, "yhat": self._yhat[i, :h].tolist(), "lower": lower[:h].tolist(), "upper": upper[:h].tolist()}
 
-    def _compute_bands(self, i: int, level: float) -> tuple[np.ndarray, np.ndarray]:
+    def has_bands(self, series_id: str, level: float) -> bool:
+        """Whether ``forecast`` at this level is a cached lookup (else it computes quantiles, ~ms)."""
+        return (self._position(series_id), float(level)) in self._band_cache
+
+    def _bands(self, i: int, level: float) -> tuple[np.ndarray, np.ndarray]:
+        cached = self._band_cache.get((i, level))
+        if cached is not None:
+            return cached
         alpha = (1 - level / 100) / 2
         steps = np.diff(self._cum[i], axis=0)  # (horizon, n_samples) per-period samples
         lower, upper = np.quantile(steps, [alpha, 1 - alpha], axis=1)
+        with self._band_lock:
+            if len(self._band_cache) >= BAND_CACHE_SIZE:
+                del self._band_cache[next(iter(self._band_cache))]
+            self._band_cache[(i, level)] = (lower, upper)
         return lower, upper
 
     # --- groups -------------------------------------------------------------------------------

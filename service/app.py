@@ -134,7 +134,16 @@ def create_app(settings: Settings | None = None, metrics: Metrics | None = None)
             await client.aclose()
             database.dispose()
 
-    app = FastAPI(title="sales-sentinel", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    # Prometheus on /metrics is the service's own telemetry; FastAPI's OpenTelemetry hooks
+    # (checked on every request) are opt-in.
+    otel = settings.opentelemetry
+    app = FastAPI(
+        title="sales-sentinel",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        telemetry={"tracing": otel, "metrics": otel, "logs": otel},
+    )
     app.state.settings = settings
     app.state.metrics = metrics
     app.state.models = store

@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     api_keys: SecretStr = Field(SecretStr(""), description="KEY:ROLE entries, comma-separated (read, write, admin)")
     fiscal_year_start_month: int = Field(1, ge=1, le=12, description="first month of the fiscal year (1 = January)")
     require_auth_for_reads: bool = Field(False, description="require an API key on read endpoints too")
+    opentelemetry: bool = Field(
+        False, description="FastAPI's OpenTelemetry traces/metrics/logs to the globally configured providers"
+    )
 
     def webhook_url_list(self) -> tuple[str, ...]:
         return tuple(u.strip() for u in self.webhook_urls.split(",") if u.strip())

@@ -1,5 +1,8 @@
 """The public API through the ASGI app, on a registry trained with real Prophet fits."""
 
+import json
+import re
+
 import pandas as pd
 import pytest
 
@@ -164,7 +167,11 @@ def test_metrics_expose_requests_by_route_template_and_the_model(client, trained
 def test_openapi_docs_show_an_example(client):
     assert client.get("/docs").status_code == 200
     schema = client.get("/openapi.json").json()
-    assert schema["components"]["schemas"]["FeasibilityRequest"]["examples"][0]["series_id"] == "store-01"
+    body = schema["paths"]["/v1/feasibility"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert body["examples"][0]["series_id"] == "store-01"
+    assert {"series_id", "group", "period", "start", "end", "target"} <= set(body["properties"])
+    refs = set(re.findall(r'"#/components/schemas/([^"]+)"', json.dumps(schema)))
+    assert refs <= set(schema["components"]["schemas"]), "every $ref in the OpenAPI document resolves"
 
 
 def test_series_detail_shows_model_backtest_and_calibration(client):

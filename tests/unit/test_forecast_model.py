@@ -66,3 +66,17 @@ def test_forecast_bands_come_from_the_samples():
     assert columns["lower"][0] == pytest.approx(11.0) and columns["upper"][0] == pytest.approx(19.0)
     with pytest.raises(OutOfRange, match="between 1 and 3"):
         model().forecast("s", horizon=4, level=80)
+
+
+def test_forecast_bands_are_cached_per_level_and_the_cache_is_bounded(monkeypatch):
+    m = model()
+    assert not m.has_bands("s", 80)
+    first = m.forecast("s", horizon=3, level=80)
+    assert m.has_bands("s", 80) and not m.has_bands("s", 50)
+    assert m.forecast("s", horizon=2, level=80)["upper"] == first["upper"][:2]  # served from the cache
+    monkeypatch.setattr("models.forecast_model.BAND_CACHE_SIZE", 3)
+    for level in (10, 20, 30, 40):
+        m.forecast("s", horizon=1, level=level)
+    assert not m.has_bands("s", 80) and m.has_bands("s", 40)  # oldest evicted first
+    with pytest.raises(NotFound):
+        m.has_bands("nope", 80)
