@@ -22,6 +22,23 @@ def shared_data(*parts: str) -> Path:
     return path
 
 
+def walmart_stores_args() -> list[str]:
+    """``--data`` and the mapping options for the 45 Walmart stores (weekly, dd-mm-YYYY)."""
+    data = shared_data("walmart_store_sales", "Walmart.csv")
+    return [
+        "--data",
+        str(data),
+        "--id-col",
+        "Store",
+        "--date-col",
+        "Date",
+        "--date-format",
+        "%d-%m-%Y",
+        "--value-col",
+        "Weekly_Sales",
+    ]
+
+
 @pytest.fixture(scope="session")
 def small_sales():
     """Four stores (one per region) of the built-in sample company."""

@@ -4,27 +4,17 @@ import json
 
 import pytest
 
-from tests.conftest import shared_data
+from tests.conftest import walmart_stores_args
 from training.cli import main
 
 pytestmark = pytest.mark.slow
 
 
 def test_evaluate_walmart_subset_with_peers(tmp_path, capsys):
-    data = shared_data("walmart_store_sales", "Walmart.csv")
     code = main(
         [
             "evaluate",
-            "--data",
-            str(data),
-            "--id-col",
-            "Store",
-            "--date-col",
-            "Date",
-            "--date-format",
-            "%d-%m-%Y",
-            "--value-col",
-            "Weekly_Sales",
+            *walmart_stores_args(),
             "--horizon",
             "13",
             "--cutoffs",

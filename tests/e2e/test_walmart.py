@@ -6,28 +6,18 @@ from fastapi.testclient import TestClient
 from models.registry import Registry
 from service.app import create_app
 from service.settings import Settings
-from tests.conftest import shared_data
+from tests.conftest import walmart_stores_args
 from training.cli import main
 
 pytestmark = pytest.mark.slow
 
 
 def test_walmart_stores_train_and_answer_feasibility(tmp_path, capsys):
-    data = shared_data("walmart_store_sales", "Walmart.csv")
     code = main(
         [
             "train",
             "forecast",
-            "--data",
-            str(data),
-            "--id-col",
-            "Store",
-            "--date-col",
-            "Date",
-            "--date-format",
-            "%d-%m-%Y",
-            "--value-col",
-            "Weekly_Sales",
+            *walmart_stores_args(),
             "--registry",
             str(tmp_path),
         ]
