@@ -135,6 +135,7 @@ def evaluate_command(args: argparse.Namespace) -> int:
             "table": result.table,
             "reliability": result.reliability,
             "coverage_by_step": result.coverage_by_step,
+            "by_origin": result.by_origin,
         }
         (args.out / "evaluation.json").write_text(json.dumps(payload, indent=2))
         for path in [args.out / "evaluation.json", *write_plots(result, args.out, Path(args.data).name)]:

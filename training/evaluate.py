@@ -37,13 +37,16 @@ PEERS = {"prophet-default": prophet_default, "auto-ets": auto_ets, "seasonal-nai
 class _Scores:
     """Everything scored for one model, appended per (series, origin)."""
 
+    origin: list[int] = field(default_factory=list)  # which origin each (series, origin) row is
     mase: list[float] = field(default_factory=list)
     smape: list[float] = field(default_factory=list)
+    bias: list[float] = field(default_factory=list)  # forecast period total / actual total - 1
     scrps: list[float] = field(default_factory=list)
     inside: dict[int, list[np.ndarray]] = field(default_factory=lambda: {80: [], 95: []})
     probability: list[float] = field(default_factory=list)
     outcome: list[float] = field(default_factory=list)
     multiplier: list[float] = field(default_factory=list)
+    target_origin: list[int] = field(default_factory=list)
     seconds: list[float] = field(default_factory=list)
 
 
@@ -53,6 +56,7 @@ class EvalResult:
     reliability: dict[str, list[dict[str, float]]]
     coverage_by_step: dict[str, list[float]]
     meta: dict[str, Any]
+    by_origin: dict[str, list[dict[str, float | None]]] = field(default_factory=dict)
 
 
 def _peer_one(name: str, history: pd.DataFrame, freq: Frequency, horizon: int) -> tuple[PeerForecast, float]:
@@ -64,6 +68,7 @@ def _peer_one(name: str, history: pd.DataFrame, freq: Frequency, horizon: int) -
 
 def _score(
     s: _Scores,
+    k: int,
     actual: np.ndarray,
     train: np.ndarray,
     freq: Frequency,
@@ -73,8 +78,11 @@ def _score(
     peer: PeerForecast | None,
 ) -> None:
     scale = M.seasonal_naive_scale(train, freq.season_length)
+    s.origin.append(k)
     s.mase.append(M.mase(actual, yhat, scale))
     s.smape.append(M.smape(actual, yhat))
+    total = float(actual.sum())
+    s.bias.append(float(yhat.sum()) / total - 1 if total > 0 else math.nan)
     if paths is not None:
         s.scrps.append(float(M.crps_samples(actual, paths).mean() / scale))
     elif peer is not None and peer.sd is not None:
@@ -98,6 +106,7 @@ def _score(
                 s.probability.append(p)
                 s.outcome.append(float(actual.sum() >= target))
                 s.multiplier.append(mult)
+                s.target_origin.append(k)
 
 
 def evaluate(
@@ -119,7 +128,7 @@ def evaluate(
     names = [OURS, *(PEERS if peers else [])]
     scores = {name: _Scores() for name in names}
     skipped = 0
-    for origin in tqdm(origins, desc="rolling origins", unit="origin", disable=not progress):
+    for k, origin in enumerate(tqdm(origins, desc="rolling origins", unit="origin", disable=not progress)):
         train = frame[frame[DS] <= origin]
         sizes = train.groupby(SERIES_ID).size()
         test = frame[(frame[DS] > origin)].groupby(SERIES_ID).head(horizon)
@@ -134,6 +143,7 @@ def evaluate(
             lo_hi = {lvl: np.quantile(fit.paths, [(1 - lvl) / 2, (1 + lvl) / 2], axis=0) for lvl in (0.8, 0.95)}
             _score(
                 scores[OURS],
+                k,
                 actuals[fit.series_id],
                 groups[fit.series_id][Y].to_numpy(dtype=float),
                 freq,
@@ -148,6 +158,7 @@ def evaluate(
             for sid, (peer, seconds) in zip(groups, Parallel(n_jobs=n_jobs)(jobs), strict=True):
                 _score(
                     scores[name],
+                    k,
                     actuals[sid],
                     groups[sid][Y].to_numpy(dtype=float),
                     freq,
@@ -164,11 +175,12 @@ def _summarise(
     scores: dict[str, _Scores], origins: list[pd.Timestamp], horizon: int, n_series: int, skipped: int, freq: Frequency
 ) -> EvalResult:
     table: dict[str, dict[str, float | None]] = {}
-    reliability, by_step = {}, {}
+    reliability, by_step, by_origin = {}, {}, {}
     for name, s in scores.items():
         row: dict[str, float | None] = {
             "mase": float(np.mean(s.mase)),
             "smape": float(np.mean(s.smape)),
+            "bias": _median(s.bias),
             "scaled_crps": float(np.mean(s.scrps)),
             "fit_seconds_per_series": float(np.mean(s.seconds)),
         }
@@ -184,6 +196,7 @@ def _summarise(
         else:
             row.update(brier=None, brier_skill=None, ece=None)
         table[name] = row
+        by_origin[name] = [_origin_row(s, k, origin) for k, origin in enumerate(origins)]
     meta = {
         "origins": [f"{o:%Y-%m-%d}" for o in origins],
         "horizon": horizon,
@@ -197,20 +210,52 @@ def _summarise(
             "seasonal-naive": "point forecast: no interval or probability",
         },
     }
-    return EvalResult(table, reliability, by_step, meta)
+    return EvalResult(table, reliability, by_step, meta, by_origin)
+
+
+def _median(values: list[float]) -> float | None:
+    finite = [v for v in values if math.isfinite(v)]
+    return float(np.median(finite)) if finite else None
+
+
+def _origin_row(s: _Scores, k: int, origin: pd.Timestamp) -> dict[str, Any]:
+    """One origin's accuracy, period-total bias and calibration in the large (mean p - hit rate)."""
+    rows = [i for i, o in enumerate(s.origin) if o == k]
+    targets = [i for i, o in enumerate(s.target_origin) if o == k]
+    p = np.array([s.probability[i] for i in targets])
+    o = np.array([s.outcome[i] for i in targets])
+    return {
+        "origin": f"{origin:%Y-%m-%d}",
+        "series": len(rows),
+        "mase": float(np.mean([s.mase[i] for i in rows])) if rows else None,
+        "bias": _median([s.bias[i] for i in rows]),
+        "mean_probability": float(p.mean()) if p.size else None,
+        "hit_rate": float(o.mean()) if o.size else None,
+    }
 
 
 def render_table(result: EvalResult) -> str:
     def fmt(v: float | None, spec: str) -> str:
         return format(v, spec) if v is not None else "-"
 
-    columns = ("MASE", "sMAPE", "sCRPS", "cov80", "cov95", "Brier", "BSS", "ECE", "s/ser")
+    columns = ("MASE", "sMAPE", "bias", "sCRPS", "cov80", "cov95", "Brier", "BSS", "ECE", "s/ser")
     head = f"{'model':<17}" + "".join(f"{c:>7}" for c in columns)
     lines = [head]
     for name, r in result.table.items():
         lines.append(
-            f"{name:<17}{fmt(r['mase'], '.3f'):>7}{fmt(r['smape'], '.3f'):>7}{fmt(r['scaled_crps'], '.3f'):>7}"
+            f"{name:<17}{fmt(r['mase'], '.3f'):>7}{fmt(r['smape'], '.3f'):>7}{fmt(r['bias'], '+.1%'):>7}"
+            f"{fmt(r['scaled_crps'], '.3f'):>7}"
             f"{fmt(r['coverage_80'], '.2f'):>7}{fmt(r['coverage_95'], '.2f'):>7}{fmt(r['brier'], '.3f'):>7}"
             f"{fmt(r['brier_skill'], '.3f'):>7}{fmt(r['ece'], '.3f'):>7}{fmt(r['fit_seconds_per_series'], '.2f'):>7}"
         )
+    if len(result.meta["origins"]) > 1:
+        lines += ["", "per origin: median period-total bias | mean target probability - hit rate"]
+        lines.append(f"{'origin':<12}" + "".join(f"{name:>24}" for name in result.by_origin))
+        for k, origin in enumerate(result.meta["origins"]):
+            cells = []
+            for rows in result.by_origin.values():
+                r = rows[k]
+                gap = None if r["hit_rate"] is None else r["mean_probability"] - r["hit_rate"]
+                cells.append(f"{fmt(r['bias'], '+.1%')} | {fmt(gap, '+.2f')}")
+            lines.append(f"{origin:<12}" + "".join(f"{c:>24}" for c in cells))
     return "\n".join(lines)

@@ -18,7 +18,7 @@ def test_evaluate_walmart_subset_with_peers(tmp_path, capsys):
             "--horizon",
             "13",
             "--cutoffs",
-            "1",
+            "2",
             "--peers",
             "--max-series",
             "6",
@@ -38,5 +38,9 @@ def test_evaluate_walmart_subset_with_peers(tmp_path, capsys):
     assert 0 < ours["mase"] < 2 and 0 <= ours["coverage_80"] <= 1 and 0 <= ours["ece"] <= 1
     assert report["table"]["seasonal-naive"]["brier"] is None  # a point forecast has no probability
     assert len(report["coverage_by_step"]["sales-sentinel"]) == 13
+    first, second = report["by_origin"]["sales-sentinel"]
+    assert first["origin"] < second["origin"] and first["series"] == second["series"] == 6
+    assert -0.5 < first["bias"] < 0.5 and 0 <= first["hit_rate"] <= 1
+    assert "per origin: median period-total bias" in out
     assert (tmp_path / "reliability.png").stat().st_size > 10_000
     assert (tmp_path / "coverage_by_horizon.png").stat().st_size > 10_000
