@@ -24,12 +24,13 @@ import numpy as np
 import pandas as pd
 
 from models.contracts import DS, Frequency, Y
+from models.errors import InvalidInput
 from models.metrics import mase, seasonal_naive_scale, smape
 
 if TYPE_CHECKING:
     from prophet import Prophet
 
-__all__ = ["ForecastConfig", "SeriesFit", "fit_series", "make_prophet"]
+__all__ = ["ForecastConfig", "SeriesFit", "fit_series", "check_country_holidays", "make_prophet", "period_holidays"]
 
 log = logging.getLogger(__name__)
 
@@ -97,8 +98,40 @@ def make_prophet(freq: Frequency, history: pd.DataFrame, config: ForecastConfig,
         uncertainty_samples=0,  # the predictive distribution comes from calibration
     )
     if config.country_holidays:
-        model.add_country_holidays(country_name=config.country_holidays)
+        if freq.kind == "daily":
+            model.add_country_holidays(country_name=config.country_holidays)
+        else:
+            model.holidays = period_holidays(config.country_holidays, freq, history[DS].iloc[0], history[DS].iloc[-1])
     return model
+
+
+def check_country_holidays(country: str | None) -> None:
+    """InvalidInput naming the code when the ``holidays`` package does not know the country."""
+    import holidays
+
+    if country is not None and country not in holidays.list_supported_countries():
+        raise InvalidInput(
+            f"unknown country {country!r} for holidays: use an ISO 3166 code such as US, GB, DE or FR "
+            "(python -c 'import holidays; print(sorted(holidays.list_supported_countries()))' lists them)"
+        )
+
+
+def period_holidays(country: str, freq: Frequency, first: pd.Timestamp, last: pd.Timestamp) -> pd.DataFrame:
+    """A country's holidays as Prophet's ``holidays`` frame, each moved onto the period that holds it.
+
+    Prophet matches holiday dates to ``ds`` exactly, so on weekly or monthly data a holiday would
+    count only in the years it falls on the label day. Weekly labels are the week's last day
+    (pandas ``W-XXX``), monthly ones the month's first (``MS``) or last (``ME``) day. Years run
+    two past ``last`` so that the forecast horizon is covered. Substitute days off ("observed")
+    are left out: shopping follows the holiday itself, and they would put it in two periods.
+    """
+    from prophet.make_holidays import make_holidays_df
+
+    days = make_holidays_df(year_list=list(range(first.year, last.year + 3)), country=country)
+    days = days[~days["holiday"].str.contains("(observed)", regex=False)]
+    move = freq.offset.rollback if freq.alias == "MS" else freq.offset.rollforward
+    frame = pd.DataFrame({"holiday": days["holiday"], DS: [move(d).normalize() for d in pd.to_datetime(days[DS])]})
+    return frame.drop_duplicates().sort_values([DS, "holiday"], ignore_index=True)
 
 
 def _future(last: pd.Timestamp, freq: Frequency, horizon: int) -> pd.DatetimeIndex:

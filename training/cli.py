@@ -150,6 +150,7 @@ def _build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--complete-only", action="store_true", help="only series observed on every date")
     ev.add_argument("--max-series", type=int, help="evaluate N series, evenly spaced over the sorted ids")
     ev.add_argument("--samples", type=int, default=1000)
+    ev.add_argument("--country-holidays", metavar="CC", help="our forecaster adds a country's holidays, e.g. US")
     ev.add_argument("--jobs", type=int, default=-1)
     ev.add_argument("--out", type=Path, help="write evaluation.json and PNG plots here")
     _churn_parser(train.add_parser("churn", help="fit a calibrated churn model from customers or transactions"))

@@ -94,13 +94,14 @@ def _select_series(raw, mapping: ColumnMapping, complete_only: bool, max_series:
 
 
 def evaluate_command(args: argparse.Namespace) -> int:
-    from models.forecaster import ForecastConfig
+    from models.forecaster import ForecastConfig, check_country_holidays
     from models.validation import validate_sales
     from training.evaluate import evaluate, render_table
     from training.fitting import default_folds
     from training.load import read_table
 
     mapping, rules = _mapping_and_rules(args)
+    check_country_holidays(args.country_holidays)
     raw = _select_series(read_table(args.data, mapping), mapping, args.complete_only, args.max_series)
     history = validate_sales(raw, mapping, rules)
     n_series = len(history.series_ids)
@@ -109,6 +110,7 @@ def evaluate_command(args: argparse.Namespace) -> int:
         n_samples=args.samples,
         nonnegative=not args.allow_negative,
         calibration_folds=default_folds(n_series),
+        country_holidays=args.country_holidays,
     )
     result = evaluate(
         history,

@@ -13,7 +13,7 @@ import pandas as pd
 
 from models.contracts import DS, ColumnMapping, Frequency
 from models.forecast_model import save_forecast
-from models.forecaster import ForecastConfig, SeriesFit
+from models.forecaster import ForecastConfig, SeriesFit, check_country_holidays
 from models.registry import Registry
 from models.validation import SalesHistory, ValidationRules, series_groups, validate_sales
 from training.fitting import default_folds, fit_all
@@ -83,6 +83,7 @@ def train_forecast(
     streamed into the staging version as it arrives.
     """
     started = time.perf_counter()
+    check_country_holidays(country_holidays)
     history: SalesHistory = validate_sales(raw, mapping, rules)
     groups = series_groups(raw, mapping, group_cols)
     freq = history.freq

@@ -109,3 +109,14 @@ def test_registry_prune_reports_what_it_removed(tmp_path, capsys):
     out = capsys.readouterr().out
     assert f"removed churn {oldest}" in out and "1 churn version(s) removed, 2 kept" in out
     assert main(["registry", "prune", "--keep", "0", "--model", "churn", "--registry", str(tmp_path)]) == 3
+
+
+def test_unknown_holiday_country_exits_3_before_fitting(tmp_path, capsys):
+    data = tmp_path / "sales.csv"
+    pd.DataFrame({"series_id": ["a"], "ds": ["2024-01-01"], "y": [1.0]}).to_csv(data, index=False)
+    args = ["--data", str(data), "--country-holidays", "XX"]
+    assert main(["train", "forecast", *args, "--registry", str(tmp_path)]) == 3
+    assert "unknown country 'XX'" in capsys.readouterr().err
+    assert main(["evaluate", *args, "--horizon", "4"]) == 3
+    assert "unknown country 'XX'" in capsys.readouterr().err
+    assert Registry(tmp_path).versions("forecast") == []

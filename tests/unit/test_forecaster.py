@@ -7,7 +7,8 @@ from prophet.serialize import model_from_json
 
 from models.calibration import calibrate
 from models.contracts import Frequency
-from models.forecaster import ForecastConfig, fit_series
+from models.errors import InvalidInput
+from models.forecaster import ForecastConfig, check_country_holidays, fit_series, period_holidays
 
 
 @pytest.fixture(scope="module")
@@ -55,3 +56,28 @@ def test_tiny_volatile_positive_series_are_calibrated_additively_and_never_overf
     assert not fit.multiplicative  # swings of orders of magnitude: log-scale errors would explode
     calibrate([fit], 200, nonnegative=True)
     assert np.isfinite(fit.paths).all()
+
+
+def test_country_holidays_land_on_the_period_that_holds_them():
+    weekly = period_holidays("US", Frequency("W-FRI"), pd.Timestamp("2010-02-05"), pd.Timestamp("2010-12-31"))
+    first_year = weekly[weekly["ds"].dt.year == 2010]
+    days = dict(zip(first_year["holiday"], first_year["ds"].dt.strftime("%Y-%m-%d"), strict=True))
+    assert days["Thanksgiving Day"] == "2010-11-26"  # Thursday -> the week ending that Friday
+    assert days["Labor Day"] == "2010-09-10"
+    assert (weekly["holiday"] == "Christmas Day").sum() == 3  # 2010 + two years ahead, once a year
+    assert not weekly["holiday"].str.contains("observed").any()
+    monthly = period_holidays("US", Frequency("MS"), pd.Timestamp("2010-01-01"), pd.Timestamp("2010-12-01"))
+    assert "2010-05-01" in set(monthly.loc[monthly["holiday"] == "Memorial Day", "ds"].dt.strftime("%Y-%m-%d"))
+    with pytest.raises(InvalidInput, match="'XX'.*ISO 3166"):
+        check_country_holidays("XX")
+
+
+def test_weekly_holiday_spikes_are_forecast_with_country_holidays(weekly_history):
+    thanksgiving = period_holidays("US", Frequency("W-FRI"), pd.Timestamp("2019-01-01"), pd.Timestamp("2024-12-31"))
+    weeks = set(thanksgiving.loc[thanksgiving["holiday"] == "Thanksgiving Day", "ds"])
+    history = weekly_history.assign(y=weekly_history["y"] + 500 * weekly_history["ds"].isin(weeks))
+    config = ForecastConfig(horizon=52, calibration_folds=1, ensemble=False, country_holidays="US")
+    fit = fit_series("s", history, Frequency("W-FRI"), config)
+    future = pd.date_range(history["ds"].iloc[-1], periods=53, freq="W-FRI")[1:]
+    k = int(np.flatnonzero(future.isin(weeks))[0])
+    assert fit.yhat[k] - np.mean(fit.yhat[[k - 2, k + 2]]) > 300  # the spike is forecast, not smoothed away
