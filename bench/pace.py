@@ -73,11 +73,13 @@ def load(name: str, stores: int, depts: int) -> tuple[pd.DataFrame, dict[str, st
     return validate_sales(raw, mapping, rules).frame, groups
 
 
-def fit_model(train: pd.DataFrame, freq_alias: str, horizon: int, samples: int, folds: int, jobs: int) -> ForecastModel:
+def fit_model(
+    train: pd.DataFrame, freq_alias: str, horizon: int, samples: int, folds: int, jobs: int, holidays: str | None
+) -> ForecastModel:
     from models.contracts import Frequency
 
     freq = Frequency(freq_alias)
-    config = ForecastConfig(horizon=horizon, n_samples=samples, calibration_folds=folds)
+    config = ForecastConfig(horizon=horizon, n_samples=samples, calibration_folds=folds, country_holidays=holidays)
     fits, _ = fit_all(train, freq, config, n_jobs=jobs)
     with tempfile.TemporaryDirectory() as tmp:
         save_forecast(Path(tmp), fits, train, freq)
@@ -102,6 +104,7 @@ def main() -> int:
     ap.add_argument("--depts", type=int, default=10, help="walmart_store_dept: top N departments")
     ap.add_argument("--max-series", type=int, help="evaluate N series evenly spaced over the ids")
     ap.add_argument("--jobs", type=int, default=-1)
+    ap.add_argument("--country-holidays", metavar="CC", help="as `sentinel train forecast --country-holidays`")
     ap.add_argument("--json", type=Path)
     args = ap.parse_args()
     quiet_third_party()
@@ -130,7 +133,7 @@ def main() -> int:
         cut = dates[len(dates) - o * h]
         train = frame[frame[DS] < cut]
         test = frame[(frame[DS] >= cut) & (frame[DS] < cut + (dates[1] - dates[0]) * h)]
-        model = fit_model(train, freq.alias, h, args.samples, args.folds, args.jobs)
+        model = fit_model(train, freq.alias, h, args.samples, args.folds, args.jobs, args.country_holidays)
         start, end = pd.Timestamp(cut).date(), (pd.Timestamp(test[DS].max())).date()
         actual = {sid: g.sort_values(DS) for sid, g in test.groupby(SERIES_ID)}
         fitted = {info.series_id for info in model.infos}
