@@ -36,6 +36,7 @@ from models.forecaster import SeriesFit
 __all__ = ["ErrorLibrary", "JointDraws", "build_libraries", "calibrate"]
 
 MIN_PATHS_PER_STEP = 30  # below this the probabilities are coarse: reported, not hidden
+WINSOR_TAIL = 0.005  # pooled errors beyond each step's 0.5% / 99.5% quantiles are clipped to them
 
 
 @dataclass
@@ -87,8 +88,22 @@ def build_libraries(fits: Sequence[SeriesFit]) -> dict[bool, ErrorLibrary]:
     for multiplicative in (True, False):
         rows = [f.errors for f in fits if f.multiplicative == multiplicative and len(f.errors)]
         if rows:
-            libraries[multiplicative] = ErrorLibrary(np.vstack(rows))
+            libraries[multiplicative] = ErrorLibrary(winsorise(np.vstack(rows)))
     return libraries
+
+
+def winsorise(paths: np.ndarray, tail: float = WINSOR_TAIL) -> np.ndarray:
+    """Each step's errors clipped to its [tail, 1 - tail] quantiles (NaN kept).
+
+    One series' wild fold (a department that closed for a week, a data error) should widen the
+    pooled tails, not put a sample path orders of magnitude off every other series' forecast:
+    those paths decide the mean of a period total. Quantiles within the tails are unchanged.
+    """
+    out = paths.copy()
+    for h in np.flatnonzero(np.isfinite(paths).any(axis=0)):
+        lo, hi = np.nanquantile(paths[:, h], [tail, 1 - tail])
+        out[:, h] = np.clip(paths[:, h], lo, hi)  # NaN stays NaN
+    return out
 
 
 def _paths_for(fit: SeriesFit, z: np.ndarray, nonnegative: bool) -> np.ndarray:
@@ -106,7 +121,7 @@ def _fold_cube(fits: Sequence[SeriesFit], horizon: int) -> np.ndarray:
     cube = np.full((len(fits), folds, horizon), np.nan)
     for s, fit in enumerate(fits):
         cube[s, : len(fit.errors)] = fit.errors
-    return cube
+    return winsorise(cube.reshape(-1, horizon)).reshape(cube.shape)  # the library's bounds
 
 
 @dataclass

@@ -179,10 +179,17 @@ def _fold_cutoffs(n: int, horizon: int, folds: int, freq: Frequency) -> list[int
     return [c for c in cuts if c < n]
 
 
-def standardised_errors(actual: np.ndarray, forecast: np.ndarray, scale: float, multiplicative: bool) -> np.ndarray:
-    """Fold errors in units of the series' typical seasonal change (log scale if multiplicative)."""
+def standardised_errors(
+    actual: np.ndarray, forecast: np.ndarray, scale: float, multiplicative: bool, floor: float = 1e-9
+) -> np.ndarray:
+    """Fold errors in units of the series' typical seasonal change (log scale if multiplicative).
+
+    On the log scale both sides are floored at ``floor`` (half the series' lowest value): a fold
+    forecast clipped to 0 would otherwise be an error of ~20 / scale, and that error path, pooled
+    and re-scaled to other series, a sample path a million times their forecast.
+    """
     if multiplicative:
-        return (np.log(np.maximum(actual, 1e-9)) - np.log(np.maximum(forecast, 1e-9))) / scale
+        return (np.log(np.maximum(actual, floor)) - np.log(np.maximum(forecast, floor))) / scale
     return (actual - forecast) / scale
 
 
@@ -225,9 +232,10 @@ def fit_series(series_id: str, history: pd.DataFrame, freq: Frequency, config: F
     weight = min(scores, key=lambda w: (scores[w], -w))
     d_s = error_scale(y, freq.season_length, multiplicative)
     errors = np.full((len(folds), h), np.nan)
+    floor = 0.5 * float(y.min()) if multiplicative else 0.0  # multiplicative: y is all positive
     for k, (actual, p, e, _) in enumerate(folds):
         errors[k, : len(actual)] = standardised_errors(
-            actual, _combine(p, e, weight, config.nonnegative), d_s, multiplicative
+            actual, _combine(p, e, weight, config.nonnegative), d_s, multiplicative, floor
         )
     backtest: dict[str, float] = {}
     if folds:

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from models.calibration import ErrorLibrary, calibrate
-from models.forecaster import SeriesFit
+from models.forecaster import SeriesFit, standardised_errors
 
 H = 12
 
@@ -100,3 +100,19 @@ def test_additive_series_get_additive_paths_and_stay_non_negative():
     fits = [fake_fit(f"s{i}", ar1_paths(rng, 4, sd=2.0), level=1.0, multiplicative=False) for i in range(10)]
     calibrate(fits, 500, nonnegative=True)
     assert (fits[0].paths >= 0).all() and fits[0].paths.min() == 0.0
+
+
+def test_one_wild_fold_widens_the_tails_but_never_explodes_other_series_paths():
+    rng = np.random.default_rng(5)
+    fits = [fake_fit(f"s{i}", ar1_paths(rng, 4)) for i in range(50)]
+    # A department that was forecast at ~0 in one fold: a standardised error of +40 (e^40).
+    fits[0].errors[0, :] = 40.0
+    calibrate(fits, n_samples=2000, nonnegative=True, seed=3)
+    for fit in fits[1:]:
+        assert fit.paths.max() < 100 * 2  # at most the pool's 99.5% quantile: ~e^0.4, not e^14
+        assert fit.paths.mean() == pytest.approx(100, rel=0.1)  # the mean of a period is not dragged up
+
+
+def test_log_errors_of_a_forecast_clipped_to_zero_are_bounded_by_the_floor():
+    z = standardised_errors(np.array([100.0, 100.0]), np.array([0.0, 100.0]), 1.0, True, floor=50.0)
+    assert z == pytest.approx([np.log(2.0), 0.0])
