@@ -41,9 +41,34 @@ WINSOR_TAIL = 0.005  # pooled errors beyond each step's 0.5% / 99.5% quantiles a
 
 @dataclass
 class ErrorLibrary:
-    """Standardised error paths (n_paths, horizon); NaN where a fold had no actuals yet."""
+    """Standardised error paths (n_paths, horizon); NaN where a fold had no actuals yet.
+
+    ``lower``/``upper``: the per-step bounds the paths were winsorised to (``pooled``), or None.
+    """
 
     paths: np.ndarray
+    lower: np.ndarray | None = None
+    upper: np.ndarray | None = None
+
+    @classmethod
+    def pooled(cls, rows: Sequence[np.ndarray], tail: float = WINSOR_TAIL) -> ErrorLibrary:
+        """The rows stacked, each step's errors clipped to its [tail, 1 - tail] quantiles (NaN kept).
+
+        One series' wild fold (a department that closed for a week, a data error) should widen the
+        pooled tails, not put a sample path orders of magnitude off every other series' forecast:
+        those paths decide the mean of a period total. Quantiles within the tails are unchanged.
+        """
+        paths = np.vstack(rows)
+        lower, upper = np.full(paths.shape[1], -np.inf), np.full(paths.shape[1], np.inf)
+        for h in np.flatnonzero(np.isfinite(paths).any(axis=0)):
+            lower[h], upper[h] = np.nanquantile(paths[:, h], [tail, 1 - tail])
+        library = cls(paths, lower, upper)
+        library.paths = library.clip(paths)
+        return library
+
+    def clip(self, z: np.ndarray) -> np.ndarray:
+        """``z`` (..., horizon) within this library's per-step bounds (NaN stays NaN)."""
+        return z if self.lower is None or self.upper is None else np.clip(z, self.lower, self.upper)
 
     def sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
         """``n`` whole paths; a step a path never observed is drawn from that step's observed errors."""
@@ -88,22 +113,8 @@ def build_libraries(fits: Sequence[SeriesFit]) -> dict[bool, ErrorLibrary]:
     for multiplicative in (True, False):
         rows = [f.errors for f in fits if f.multiplicative == multiplicative and len(f.errors)]
         if rows:
-            libraries[multiplicative] = ErrorLibrary(winsorise(np.vstack(rows)))
+            libraries[multiplicative] = ErrorLibrary.pooled(rows)
     return libraries
-
-
-def winsorise(paths: np.ndarray, tail: float = WINSOR_TAIL) -> np.ndarray:
-    """Each step's errors clipped to its [tail, 1 - tail] quantiles (NaN kept).
-
-    One series' wild fold (a department that closed for a week, a data error) should widen the
-    pooled tails, not put a sample path orders of magnitude off every other series' forecast:
-    those paths decide the mean of a period total. Quantiles within the tails are unchanged.
-    """
-    out = paths.copy()
-    for h in np.flatnonzero(np.isfinite(paths).any(axis=0)):
-        lo, hi = np.nanquantile(paths[:, h], [tail, 1 - tail])
-        out[:, h] = np.clip(paths[:, h], lo, hi)  # NaN stays NaN
-    return out
 
 
 def _paths_for(fit: SeriesFit, z: np.ndarray, nonnegative: bool) -> np.ndarray:
@@ -121,7 +132,7 @@ def _fold_cube(fits: Sequence[SeriesFit], horizon: int) -> np.ndarray:
     cube = np.full((len(fits), folds, horizon), np.nan)
     for s, fit in enumerate(fits):
         cube[s, : len(fit.errors)] = fit.errors
-    return winsorise(cube.reshape(-1, horizon)).reshape(cube.shape)  # the library's bounds
+    return cube
 
 
 @dataclass
@@ -138,8 +149,11 @@ class JointDraws:
     perms: np.ndarray  # (n_samples, n_sources) pi_j
 
     @classmethod
-    def draw(cls, sources: Sequence[SeriesFit], n_samples: int, rng: np.random.Generator) -> JointDraws:
-        cube = _fold_cube(sources, sources[0].errors.shape[1])
+    def draw(
+        cls, sources: Sequence[SeriesFit], library: ErrorLibrary, n_samples: int, rng: np.random.Generator
+    ) -> JointDraws:
+        """Draws over ``sources``' fold paths, winsorised to ``library``'s bounds (the same errors, pooled)."""
+        cube = library.clip(_fold_cube(sources, sources[0].errors.shape[1]))
         folds = rng.integers(0, cube.shape[1], n_samples)
         perms = np.argsort(rng.random((n_samples, len(sources))), axis=1)
         return cls(cube, folds, perms)
@@ -163,7 +177,7 @@ def calibrate(fits: Sequence[SeriesFit], n_samples: int, nonnegative: bool, seed
         if not targets:
             continue
         sources = [f for f in fits if f.multiplicative == scale and len(f.errors)]
-        draws = JointDraws.draw(sources, n_samples, rng)
+        draws = JointDraws.draw(sources, library, n_samples, rng)
         for t, fit in enumerate(targets):
             fit.paths = _paths_for(fit, library.fill_holes(draws.for_target(t), rng), nonnegative).astype(np.float32)
             _score_fold(fit, library)
