@@ -7,9 +7,11 @@ set them: last year's same-period sum x 0.85 ... 1.15 (as ``sentinel evaluate`` 
 * ``--mode pace``: for each series and each elapsed share (0, 25, 50, 75% of the period), the
   true actuals of the elapsed part are posted and P(period total >= target) is read off
   ``ForecastModel.pace_sum`` (recorded part + conditioned remaining paths).
-* ``--mode groups``: series are grouped by ``--group-col``; each group's and the total's
-  probability is read off the joint paths (sum per sample index) and, for comparison, off the
-  naive sum of independently shuffled per-series paths.
+* ``--mode groups``: series are grouped (walmart_store_dept: by store; aus_retail: by state)
+  and trained with those groups; each group's and the total's probability is read off the joint
+  paths (sum per sample index) and, for comparison, off the same fits calibrated without groups
+  (errors of the same dates, from any series) and off the naive sum of independently shuffled
+  per-series paths.
 
 Prints Brier score and ECE (10 bins) per row; ``--json`` writes them to a file.
 
@@ -34,9 +36,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from models import metrics as M  # noqa: E402
-from models.contracts import DS, SERIES_ID, ColumnMapping, Y  # noqa: E402
+from models.calibration import calibrate  # noqa: E402
+from models.contracts import DS, SERIES_ID, ColumnMapping, Frequency, Y  # noqa: E402
 from models.forecast_model import ForecastModel, load_forecast, save_forecast  # noqa: E402
-from models.forecaster import ForecastConfig  # noqa: E402
+from models.forecaster import ForecastConfig, SeriesFit  # noqa: E402
 from models.validation import ValidationRules, validate_sales  # noqa: E402
 from training.fitting import fit_all  # noqa: E402
 from training.logs import quiet_third_party  # noqa: E402
@@ -73,17 +76,31 @@ def load(name: str, stores: int, depts: int) -> tuple[pd.DataFrame, dict[str, st
     return validate_sales(raw, mapping, rules).frame, groups
 
 
-def fit_model(
-    train: pd.DataFrame, freq_alias: str, horizon: int, samples: int, folds: int, jobs: int, holidays: str | None
-) -> ForecastModel:
-    from models.contracts import Frequency
-
+def fit_models(
+    train: pd.DataFrame, freq_alias: str, args: argparse.Namespace, groups: dict[str, dict[str, str]]
+) -> dict[str, ForecastModel]:
+    """The trained model, and in groups mode the same fits calibrated without blocks ("dates only")."""
     freq = Frequency(freq_alias)
-    config = ForecastConfig(horizon=horizon, n_samples=samples, calibration_folds=folds, country_holidays=holidays)
-    fits, _ = fit_all(train, freq, config, n_jobs=jobs)
+    config = ForecastConfig(
+        horizon=args.period,
+        n_samples=args.samples,
+        calibration_folds=args.folds,
+        country_holidays=args.country_holidays,
+    )
+    fits, _ = fit_all(train, freq, config, n_jobs=args.jobs, groups=groups)
+    models = {"joint": _as_model(fits, train, freq, groups)}
+    if args.mode == "groups":
+        calibrate(fits, config.n_samples, config.nonnegative, config.seed)  # no groups: dates only
+        models["joint_dates_only"] = _as_model(fits, train, freq, groups)
+    return models
+
+
+def _as_model(
+    fits: list[SeriesFit], train: pd.DataFrame, freq: Frequency, groups: dict[str, dict[str, str]]
+) -> ForecastModel:
     with tempfile.TemporaryDirectory() as tmp:
-        save_forecast(Path(tmp), fits, train, freq)
-        manifest = {"version": "bench", "freq": freq_alias, "created_at": "2000-01-01T00:00:00Z"}
+        save_forecast(Path(tmp), fits, train, freq, groups)
+        manifest = {"version": "bench", "freq": freq.alias, "created_at": "2000-01-01T00:00:00Z"}
         return load_forecast(Path(tmp), manifest)
 
 
@@ -123,17 +140,16 @@ def main() -> int:
     season = freq.season_length * math.ceil(h / freq.season_length)
     fractions = (0.0, 0.25, 0.5, 0.75)
     pace: dict[float, list[tuple[float, float]]] = {f: [] for f in fractions}
-    joint: list[tuple[float, float]] = []
-    naive: list[tuple[float, float]] = []
-    total_joint: list[tuple[float, float]] = []
-    total_naive: list[tuple[float, float]] = []
+    kinds = ("joint", "joint_dates_only", "naive_independent")
+    scored: dict[str, dict[str, list[tuple[float, float]]]] = {lv: {k: [] for k in kinds} for lv in ("groups", "total")}
     started = time.perf_counter()
     rng = np.random.default_rng(0)
     for o in range(args.origins, 0, -1):
         cut = dates[len(dates) - o * h]
         train = frame[frame[DS] < cut]
         test = frame[(frame[DS] >= cut) & (frame[DS] < cut + (dates[1] - dates[0]) * h)]
-        model = fit_model(train, freq.alias, h, args.samples, args.folds, args.jobs, args.country_holidays)
+        models = fit_models(train, freq.alias, args, {sid: {"group": g} for sid, g in groups.items()})
+        model = models["joint"]
         start, end = pd.Timestamp(cut).date(), (pd.Timestamp(test[DS].max())).date()
         actual = {sid: g.sort_values(DS) for sid, g in test.groupby(SERIES_ID)}
         fitted = {info.series_id for info in model.infos}
@@ -161,30 +177,32 @@ def main() -> int:
                     members.setdefault(groups[sid], []).append(sid)
             sets = [(ids, False) for ids in members.values()] + [([s for v in members.values() for s in v], True)]
             for ids, is_total in sets:
-                joint_totals = model.pace_sum(ids, start, end).totals
-                naive_totals = sum(rng.permutation(model.period_sum(s, start, end).totals) for s in ids)
+                sums = {kind: models[kind].pace_sum(ids, start, end).totals for kind in kinds[:2]}
+                shuffled = [rng.permutation(model.period_sum(s, start, end).totals) for s in ids]
+                sums["naive_independent"] = np.sum(shuffled, axis=0)
                 outcome_total = sum(float(actual[s][Y].sum()) for s in ids)
                 group_base = sum(base[s] for s in ids)
+                into = scored["total" if is_total else "groups"]
                 for m in MULTIPLIERS:
                     target = group_base * m
-                    o_ = float(outcome_total >= target)
-                    (total_joint if is_total else joint).append((float(np.mean(joint_totals >= target)), o_))
-                    (total_naive if is_total else naive).append((float(np.mean(naive_totals >= target)), o_))
+                    for kind, t in sums.items():
+                        into[kind].append((float(np.mean(t >= target)), float(outcome_total >= target)))
         print(f"origin {cut}: done ({time.perf_counter() - started:.0f} s)", file=sys.stderr)
 
     out: dict[str, object] = {"data": args.data, "mode": args.mode, "period": h, "origins": args.origins}
     if args.mode == "pace":
-        out["pace"] = {f"{round(f * 100)}% ({round(f * h)}/{h})": score(rows) for f, rows in pace.items()}
+        by_elapsed = {f"{round(f * 100)}% ({round(f * h)}/{h})": score(rows) for f, rows in pace.items()}
+        out["pace"] = by_elapsed
         print(f"{'elapsed':>14} {'n':>6} {'brier':>7} {'ece':>7}")
-        for key, s in out["pace"].items():  # type: ignore[union-attr]
+        for key, s in by_elapsed.items():
             print(f"{key:>14} {s['n']:>6} {s['brier']:>7.3f} {s['ece']:>7.3f}")
     else:
-        out["groups"] = {"joint": score(joint), "naive_independent": score(naive)}
-        out["total"] = {"joint": score(total_joint), "naive_independent": score(total_naive)}
-        print(f"{'':>20} {'n':>6} {'brier':>7} {'ece':>7}")
-        for level in ("groups", "total"):
-            for kind, s in out[level].items():  # type: ignore[union-attr]
-                print(f"{level + ' ' + kind:>28} {s['n']:>6} {s['brier']:>7.3f} {s['ece']:>7.3f}")
+        print(f"{'':>30} {'n':>6} {'brier':>7} {'ece':>7}")
+        for level, by_kind in scored.items():
+            table = {kind: score(r) for kind, r in by_kind.items()}
+            out[level] = table
+            for kind, s in table.items():
+                print(f"{level + ' ' + kind:>30} {s['n']:>6} {s['brier']:>7.3f} {s['ece']:>7.3f}")
     out["seconds"] = round(time.perf_counter() - started, 1)
     if args.json:
         args.json.write_text(json.dumps(out, indent=1))

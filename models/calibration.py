@@ -22,11 +22,19 @@ moves together in the samples; each series' marginal is still the pooled library
 uniform over sources and k_j over folds). A group's total is then the sum of its members' period
 totals at the same sample index. Summing independently drawn paths instead would cancel the
 common shocks and understate a group's risk.
+
+**Blocks.** Dates are not the only thing series share: the departments of one store share that
+store's shocks (a road closed, a competitor opened), which a date-aligned but otherwise random
+source does not carry. With group attributes (``--group-cols``), series with the same attribute
+values form a *block*, and pi_j permutes whole blocks: the members of target block G all take
+their errors from the members of one source block pi_j(G) (shuffled within it; a larger target
+block wraps round a smaller source block). A store's total then spreads the way store totals
+did in the folds. Without attributes every series is its own block: the permutation above.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -137,47 +145,102 @@ def _fold_cube(fits: Sequence[SeriesFit], horizon: int) -> np.ndarray:
 
 @dataclass
 class JointDraws:
-    """The shared scenario of every sample index: fold position k_j and source permutation pi_j.
+    """The shared scenario of every sample index: fold position k_j and source assignment pi_j.
 
     ``for_target(t)`` gives target series t its (n_samples, horizon) standardised errors: sample j
-    uses the fold-k_j error path of source series pi_j(t mod n_sources) (see the module docstring),
-    so dates line up across series within a draw. Built per target to keep memory at one series.
+    uses the fold-k_j error path of source series ``sources[j, t]`` (see the module docstring), so
+    dates line up across series within a draw. Built per target to keep memory at one series.
     """
 
     cube: np.ndarray  # (n_sources, max_folds, horizon), NaN where a source has fewer folds
     folds: np.ndarray  # (n_samples,) k_j
-    perms: np.ndarray  # (n_samples, n_sources) pi_j
+    sources: np.ndarray  # (n_samples, n_targets) pi_j(t)
 
     @classmethod
     def draw(
-        cls, sources: Sequence[SeriesFit], library: ErrorLibrary, n_samples: int, rng: np.random.Generator
+        cls,
+        sources: Sequence[SeriesFit],
+        targets: Sequence[SeriesFit],
+        library: ErrorLibrary,
+        n_samples: int,
+        rng: np.random.Generator,
+        block_of: Mapping[str, Hashable] | None = None,
     ) -> JointDraws:
-        """Draws over ``sources``' fold paths, winsorised to ``library``'s bounds (the same errors, pooled)."""
+        """Draws over ``sources``' fold paths, winsorised to ``library``'s bounds (the same errors, pooled).
+
+        ``block_of`` maps a series id to its block (its group attribute values); a series it
+        omits is a block of its own.
+        """
         cube = library.clip(_fold_cube(sources, sources[0].errors.shape[1]))
         folds = rng.integers(0, cube.shape[1], n_samples)
-        perms = np.argsort(rng.random((n_samples, len(sources))), axis=1)
-        return cls(cube, folds, perms)
+        return cls(cube, folds, _assign_sources(sources, targets, n_samples, rng, block_of or {}))
 
     def for_target(self, t: int) -> np.ndarray:
-        return self.cube[self.perms[:, t % self.perms.shape[1]], self.folds]
+        return self.cube[self.sources[:, t], self.folds]
 
 
-def calibrate(fits: Sequence[SeriesFit], n_samples: int, nonnegative: bool, seed: int = 0) -> dict[str, object]:
-    """Fill every fit's ``paths`` from the pooled libraries (jointly across series); return diagnostics."""
+def _blocks(fits: Sequence[SeriesFit], block_of: Mapping[str, Hashable]) -> tuple[np.ndarray, np.ndarray]:
+    """Per fit: its block's index (in order of first appearance) and its rank within the block."""
+    index: dict[Hashable, int] = {}
+    members: list[int] = []
+    block, rank = np.empty(len(fits), dtype=np.int64), np.empty(len(fits), dtype=np.int64)
+    for i, fit in enumerate(fits):
+        b = index.setdefault(block_of.get(fit.series_id, ("series", fit.series_id)), len(index))
+        if b == len(members):
+            members.append(0)
+        block[i], rank[i] = b, members[b]
+        members[b] += 1
+    return block, rank
+
+
+def _assign_sources(
+    sources: Sequence[SeriesFit],
+    targets: Sequence[SeriesFit],
+    n_samples: int,
+    rng: np.random.Generator,
+    block_of: Mapping[str, Hashable],
+) -> np.ndarray:
+    """(n_samples, n_targets) source index per draw: whole target blocks onto whole source blocks."""
+    source_block, _ = _blocks(sources, block_of)
+    n_blocks = int(source_block.max()) + 1
+    size = np.bincount(source_block, minlength=n_blocks)
+    first = np.concatenate([[0], np.cumsum(size)[:-1]])
+    # Per draw: the sources sorted by block and shuffled within it (block index + a uniform in [0, 1)).
+    shuffled = np.argsort(source_block[None, :] + rng.random((n_samples, len(sources))), axis=1)
+    block_perm = np.argsort(rng.random((n_samples, n_blocks)), axis=1)  # target block g -> source block
+    target_block, target_rank = _blocks(targets, block_of)
+    chosen = block_perm[:, target_block % n_blocks]  # (n_samples, n_targets)
+    column = first[chosen] + target_rank[None, :] % size[chosen]
+    return np.take_along_axis(shuffled, column, axis=1)
+
+
+def calibrate(
+    fits: Sequence[SeriesFit],
+    n_samples: int,
+    nonnegative: bool,
+    seed: int = 0,
+    groups: Mapping[str, Mapping[str, str]] | None = None,
+) -> dict[str, object]:
+    """Fill every fit's ``paths`` from the pooled libraries (jointly across series); return diagnostics.
+
+    ``groups`` (series id -> group attribute values, as ``--group-cols`` gives them) makes series
+    with equal values one block of the joint draws: a group's members share their shocks.
+    """
     libraries = build_libraries(fits)
     rng = np.random.default_rng(seed)
     if not libraries:  # no fold anywhere (histories too short): no spread to learn from
         for fit in fits:
             fit.paths = np.repeat(fit.yhat[None, :], n_samples, axis=0).astype(np.float32)
         return {}
-    # One shared fold position / permutation stream per pool: draw j is one scenario for all its series.
+    block_of = {sid: tuple(sorted(values.items())) for sid, values in (groups or {}).items() if values}
+    # One shared fold position / source assignment per pool: draw j is one scenario for all its series.
     for scale, library in libraries.items():
         fallback = next(iter(libraries))
         targets = [f for f in fits if (f.multiplicative if f.multiplicative in libraries else fallback) == scale]
         if not targets:
             continue
         sources = [f for f in fits if f.multiplicative == scale and len(f.errors)]
-        draws = JointDraws.draw(sources, library, n_samples, rng)
+        draws = JointDraws.draw(sources, targets, library, n_samples, rng, block_of)
         for t, fit in enumerate(targets):
             fit.paths = _paths_for(fit, library.fill_holes(draws.for_target(t), rng), nonnegative).astype(np.float32)
             _score_fold(fit, library)

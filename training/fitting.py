@@ -10,7 +10,7 @@ once and dropped from memory, so the driver holds only the small arrays calibrat
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pandas as pd
@@ -80,23 +80,26 @@ def fit_all(
     desc: str = "fitting series",
     scheduler: str | None = None,
     spill_dir: Path | None = None,
+    groups: Mapping[str, Mapping[str, str]] | None = None,
 ) -> tuple[list[SeriesFit], dict[str, object]]:
     """Fit each series of ``frame`` (``series_id``, ``ds``, ``y``) and calibrate them jointly.
 
-    Returns the fits in the order the series first appear in ``frame``.
+    ``groups`` (series id -> group attribute values) keeps each group's members together in the
+    joint draws (see ``models.calibration``). Returns the fits in the order the series first
+    appear in ``frame``.
     """
-    groups = [(str(sid), g[[DS, Y]].reset_index(drop=True)) for sid, g in frame.groupby(SERIES_ID, sort=False)]
+    series = [(str(sid), g[[DS, Y]].reset_index(drop=True)) for sid, g in frame.groupby(SERIES_ID, sort=False)]
     if scheduler:
         if spill_dir is not None:
             spill_dir.mkdir(parents=True, exist_ok=True)
-        slots: list[SeriesFit | None] = [None] * len(groups)
-        arrived = _fit_on_dask(groups, freq, config, scheduler, spill_dir, verbose)
-        for i, fit in tqdm(arrived, total=len(groups), desc=desc, unit="series", disable=not progress):
+        slots: list[SeriesFit | None] = [None] * len(series)
+        arrived = _fit_on_dask(series, freq, config, scheduler, spill_dir, verbose)
+        for i, fit in tqdm(arrived, total=len(series), desc=desc, unit="series", disable=not progress):
             slots[i] = fit
         fits = [f for f in slots if f is not None]
     else:
-        jobs = (delayed(_fit_one)(sid, g, freq, config, verbose) for sid, g in groups)
+        jobs = (delayed(_fit_one)(sid, g, freq, config, verbose) for sid, g in series)
         results = Parallel(n_jobs=n_jobs, return_as="generator")(jobs)
-        fits = list(tqdm(results, total=len(groups), desc=desc, unit="series", disable=not progress))
-    diagnostics = calibrate(fits, config.n_samples, config.nonnegative, config.seed)
+        fits = list(tqdm(results, total=len(series), desc=desc, unit="series", disable=not progress))
+    diagnostics = calibrate(fits, config.n_samples, config.nonnegative, config.seed, groups)
     return fits, diagnostics

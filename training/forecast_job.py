@@ -117,6 +117,7 @@ def train_forecast(
             verbose=verbose,
             scheduler=scheduler,
             spill_dir=staged.path / "prophet" if scheduler else None,
+            groups=groups,
         )
         metrics = _aggregate_backtest(fits)
         save_forecast(staged.path, fits, history.frame, freq, groups)

@@ -5,7 +5,7 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from models.calibration import calibrate
+from models.calibration import ErrorLibrary, JointDraws, calibrate
 from models.contracts import Frequency
 from models.errors import InvalidInput, NotFound, OutOfRange
 from models.forecast_model import ForecastModel, SeriesInfo
@@ -143,3 +143,47 @@ def test_calibration_draws_are_joint_across_series():
     # The marginals are still the pooled library: every series spreads alike.
     spreads = stacked.std(axis=1)
     assert spreads.max() < 1.5 * spreads.min()
+
+
+def test_groups_keep_their_members_shocks_together():
+    """A store shock shared by its departments reaches the store total only when stores are blocks."""
+    rng = np.random.default_rng(4)
+    stores, depts, folds, horizon = 10, 6, 6, 13
+    fits, groups = [], {}
+    for store in range(stores):
+        shock = rng.normal(0.0, 1.0, (folds, 1))  # per store and fold date, shared by its departments
+        for dept in range(depts):
+            sid = f"{store}-{dept}"
+            fits.append(_fit(sid, shock + rng.normal(0.0, 0.3, (folds, horizon))))
+            groups[sid] = {"store": str(store)}
+
+    def store_total_sd(blocks: dict | None) -> float:
+        calibrate(fits, n_samples=600, nonnegative=True, seed=1, groups=blocks)
+        totals = np.stack([f.paths.sum(axis=1) for f in fits]).reshape(stores, depts, -1).sum(axis=1)
+        return float(totals.std(axis=1).mean())
+
+    by_store, dates_only = store_total_sd(groups), store_total_sd(None)
+    assert by_store > 1.8 * dates_only
+    # The departments' own spread is the pooled library either way.
+    calibrate(fits, n_samples=600, nonnegative=True, seed=1, groups=groups)
+    blocked = np.stack([f.paths.sum(axis=1) for f in fits]).std(axis=1)
+    calibrate(fits, n_samples=600, nonnegative=True, seed=1)
+    plain = np.stack([f.paths.sum(axis=1) for f in fits]).std(axis=1)
+    assert blocked.mean() == pytest.approx(plain.mean(), rel=0.15)
+
+
+def test_a_group_takes_its_errors_from_one_source_group_per_draw():
+    rng = np.random.default_rng(5)
+    fits = [_fit(f"s{i}", rng.normal(0.0, 0.3, (4, 8))) for i in range(7)]
+    groups = {"s0": {"r": "a"}, "s1": {"r": "a"}, "s2": {"r": "a"}, "s3": {"r": "b"}, "s4": {"r": "b"}}
+    block_of = {sid: tuple(v.items()) for sid, v in groups.items()}  # s5, s6: blocks of their own
+    library = ErrorLibrary.pooled([f.errors for f in fits])
+    draws = JointDraws.draw(fits, fits, library, 500, np.random.default_rng(0), block_of)
+    block = np.array([0, 0, 0, 1, 1, 2, 3])  # each source's block
+    assert (block[draws.sources[:, :3]] == block[draws.sources[:, :1]]).all()  # one source block per draw
+    assert set(block[draws.sources[:, 0]]) == {0, 1, 2, 3}  # ... which any block can be
+    inside = block[draws.sources[:, 0]] == 0
+    assert (np.sort(draws.sources[inside, :3], axis=1) == [0, 1, 2]).all()  # same size: a permutation
+    assert len(set(draws.sources[:, 5])) == 7  # an ungrouped series still draws from every source
+    calibrate(fits, n_samples=200, nonnegative=True, seed=0, groups=groups)
+    assert all(f.paths.shape == (200, 8) and np.isfinite(f.paths).all() for f in fits)
