@@ -51,32 +51,47 @@ WINSOR_TAIL = 0.005  # pooled errors beyond each step's 0.5% / 99.5% quantiles a
 class ErrorLibrary:
     """Standardised error paths (n_paths, horizon); NaN where a fold had no actuals yet.
 
-    ``lower``/``upper``: the per-step bounds the paths were winsorised to (``pooled``), or None.
+    ``lower``/``upper``: the per-step bounds the paths were winsorised to, and ``location``: the
+    per-step median then taken off them (``pooled``); None for a library used as given.
     """
 
     paths: np.ndarray
     lower: np.ndarray | None = None
     upper: np.ndarray | None = None
+    location: np.ndarray | None = None
 
     @classmethod
     def pooled(cls, rows: Sequence[np.ndarray], tail: float = WINSOR_TAIL) -> ErrorLibrary:
-        """The rows stacked, each step's errors clipped to its [tail, 1 - tail] quantiles (NaN kept).
+        """The rows stacked, winsorised per step, and centred per step at zero (NaN kept).
 
-        One series' wild fold (a department that closed for a week, a data error) should widen the
-        pooled tails, not put a sample path orders of magnitude off every other series' forecast:
-        those paths decide the mean of a period total. Quantiles within the tails are unchanged.
+        Winsorising: one series' wild fold (a department that closed for a week, a data error)
+        should widen the pooled tails, not put a sample path orders of magnitude off every other
+        series' forecast: those paths decide the mean of a period total. Errors beyond each step's
+        [tail, 1 - tail] quantiles are clipped to them; quantiles within the tails are unchanged.
+
+        Centring: the pooled errors' median at a step is the forecaster's bias over the handful of
+        fold windows, and since the folds share their dates, it is mostly the shocks of those
+        windows. Such a bias does not carry into the next window, so it is taken off: the point
+        forecast is each step's median path, and the spread, shape and dependence are kept.
+        (Measured with ``sentinel evaluate``: target-probability ECE 0.043 -> 0.028 on Walmart
+        stores and 0.037 -> 0.025 on aus_retail; carrying each series' *own* fold bias forward
+        instead made MASE worse, 1.009 -> 1.089 on aus_retail.)
         """
         paths = np.vstack(rows)
-        lower, upper = np.full(paths.shape[1], -np.inf), np.full(paths.shape[1], np.inf)
+        n_steps = paths.shape[1]
+        lower, upper, location = np.full(n_steps, -np.inf), np.full(n_steps, np.inf), np.zeros(n_steps)
         for h in np.flatnonzero(np.isfinite(paths).any(axis=0)):
             lower[h], upper[h] = np.nanquantile(paths[:, h], [tail, 1 - tail])
-        library = cls(paths, lower, upper)
-        library.paths = library.clip(paths)
+            location[h] = np.nanmedian(np.clip(paths[:, h], lower[h], upper[h]))
+        library = cls(paths, lower, upper, location)
+        library.paths = library.normalise(paths)
         return library
 
-    def clip(self, z: np.ndarray) -> np.ndarray:
-        """``z`` (..., horizon) within this library's per-step bounds (NaN stays NaN)."""
-        return z if self.lower is None or self.upper is None else np.clip(z, self.lower, self.upper)
+    def normalise(self, z: np.ndarray) -> np.ndarray:
+        """Fold errors ``z`` (..., horizon) as this library holds them: winsorised, centred (NaN stays NaN)."""
+        if self.lower is not None and self.upper is not None:
+            z = np.clip(z, self.lower, self.upper)
+        return z - self.location if self.location is not None else z
 
     def sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
         """``n`` whole paths; a step a path never observed is drawn from that step's observed errors."""
@@ -109,6 +124,7 @@ class ErrorLibrary:
         }
         return {
             "paths": int(len(self.paths)),
+            "fold_bias_removed": [round(float(v), 4) for v in self.location] if self.location is not None else None,
             "min_paths_per_step": int(observed.min()) if observed.size else 0,
             "coarse": bool(observed.min() < MIN_PATHS_PER_STEP) if observed.size else True,
             "standardised_error_quantiles_10_50_90": quantiles,
@@ -166,12 +182,12 @@ class JointDraws:
         rng: np.random.Generator,
         block_of: Mapping[str, Hashable] | None = None,
     ) -> JointDraws:
-        """Draws over ``sources``' fold paths, winsorised to ``library``'s bounds (the same errors, pooled).
+        """Draws over ``sources``' fold paths, normalised as ``library`` (the same errors, pooled) is.
 
         ``block_of`` maps a series id to its block (its group attribute values); a series it
         omits is a block of its own.
         """
-        cube = library.clip(_fold_cube(sources, sources[0].errors.shape[1]))
+        cube = library.normalise(_fold_cube(sources, sources[0].errors.shape[1]))
         folds = rng.integers(0, cube.shape[1], n_samples)
         return cls(cube, folds, _assign_sources(sources, targets, n_samples, rng, block_of or {}))
 
@@ -251,7 +267,7 @@ def _score_fold(fit: SeriesFit, library: ErrorLibrary) -> None:
     """Coverage of the latest fold's actuals by the pooled bands (in-sample: the fold is in the pool)."""
     if not len(fit.errors):
         return
-    z = fit.errors[0]
+    z = library.normalise(fit.errors[0])
     seen = ~np.isnan(z)
     for level in (0.80, 0.95):
         lo, hi = np.nanquantile(library.paths[:, seen], [(1 - level) / 2, (1 + level) / 2], axis=0)

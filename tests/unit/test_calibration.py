@@ -34,12 +34,12 @@ def fake_fit(series_id: str, errors: np.ndarray, level: float = 100.0, multiplic
 
 @pytest.fixture(scope="module")
 def calibrated():
-    """50 series x 4 folds of known AR(1) log errors; then fresh outcomes from the same process."""
+    """100 series x 4 folds of known AR(1) log errors; then fresh outcomes from the same process."""
     rng = np.random.default_rng(1)
-    fits = [fake_fit(f"s{i}", ar1_paths(rng, 4)) for i in range(50)]
+    fits = [fake_fit(f"s{i}", ar1_paths(rng, 4)) for i in range(100)]
     diagnostics = calibrate(fits, n_samples=2000, nonnegative=True, seed=3)
-    outcomes = 100.0 * np.exp(ar1_paths(rng, 50 * 40))  # 40 fresh futures per series
-    return fits, diagnostics, outcomes.reshape(50, 40, H)
+    outcomes = 100.0 * np.exp(ar1_paths(rng, 100 * 40))  # 40 fresh futures per series
+    return fits, diagnostics, outcomes.reshape(100, 40, H)
 
 
 def test_interval_coverage_matches_nominal_per_horizon_step(calibrated):
@@ -82,7 +82,7 @@ def test_target_probabilities_are_reliable(calibrated):
 
 def test_diagnostics_and_coarse_pools_are_reported(calibrated):
     _, diagnostics, _ = calibrated
-    assert diagnostics["multiplicative"]["paths"] == 200 and not diagnostics["multiplicative"]["coarse"]
+    assert diagnostics["multiplicative"]["paths"] == 400 and not diagnostics["multiplicative"]["coarse"]
     small = [fake_fit("a", ar1_paths(np.random.default_rng(0), 3))]
     assert calibrate(small, 100, nonnegative=True)["multiplicative"]["coarse"]
 
@@ -116,3 +116,16 @@ def test_one_wild_fold_widens_the_tails_but_never_explodes_other_series_paths():
 def test_log_errors_of_a_forecast_clipped_to_zero_are_bounded_by_the_floor():
     z = standardised_errors(np.array([100.0, 100.0]), np.array([0.0, 100.0]), 1.0, True, floor=50.0)
     assert z == pytest.approx([np.log(2.0), 0.0])
+
+
+def test_a_bias_shared_by_the_fold_windows_is_not_carried_forward():
+    """Every fold ran 20% high (a shock of those windows): the paths still centre on the forecast."""
+    rng = np.random.default_rng(7)
+    fits = [fake_fit(f"s{i}", ar1_paths(rng, 4) + np.log(1.2)) for i in range(50)]
+    diagnostics = calibrate(fits, n_samples=2000, nonnegative=True, seed=3)
+    for fit in fits[:5]:
+        assert np.median(fit.paths, axis=0) == pytest.approx(np.full(H, 100.0), rel=0.02)
+    removed = diagnostics["multiplicative"]["fold_bias_removed"]
+    assert removed == pytest.approx([np.log(1.2)] * H, abs=0.03)
+    spreads = np.log(fits[0].paths).std(axis=0)
+    assert spreads[-1] == pytest.approx(0.1 / np.sqrt(1 - 0.7**2), rel=0.2)  # the AR(1) spread is kept
