@@ -4,7 +4,19 @@ Every series contributes its rolling-origin fold errors, standardised by its own
 seasonal change (``SeriesFit.errors``). Pooled, they form a library of whole error *paths*.
 A series' sample paths are its point forecast with library paths re-scaled to it:
 
-    multiplicative:  y_h = yhat_h * exp(d_s * z_h)        additive:  y_h = yhat_h + d_s * z_h
+    multiplicative:  y_h = yhat_h * exp(k_s d_s z_h) / m_h    additive:  y_h = yhat_h + k_s d_s z_h - m_h
+
+* **Location.** m_h makes the paths' mean at each step the point forecast (the forecasters fit
+  means), so a period's expected total is the forecast's total. The library's own location is
+  the forecaster's bias over the handful of fold windows, mostly the shocks those shared dates
+  had; it does not carry into the next window, so it is not carried. (Measured with
+  ``sentinel evaluate``: carrying it forward made target probabilities 0.03-0.07 too high per
+  origin, and a group total of many series, whose sum sits near the sum of the members' means,
+  too high by the log-scale paths' skew.)
+* **Spread.** k_s is the series' own fold-error spread relative to the pool's, shrunk strongly
+  toward 1 (``SPREAD_SHRINK``): series differ in how predictable they are for their seasonal
+  swing, and a few folds tell a little about it. Pool rows are divided by k_s, so the library
+  holds errors of a common spread.
 
 Sampling whole paths keeps the errors' dependence over time (a bad month is usually followed by
 another), which period sums need; the marginal at each horizon step is the empirical
@@ -41,57 +53,44 @@ import numpy as np
 
 from models.forecaster import SeriesFit
 
-__all__ = ["ErrorLibrary", "JointDraws", "build_libraries", "calibrate"]
+__all__ = ["ErrorLibrary", "JointDraws", "calibrate", "relative_spreads"]
 
 MIN_PATHS_PER_STEP = 30  # below this the probabilities are coarse: reported, not hidden
 WINSOR_TAIL = 0.005  # pooled errors beyond each step's 0.5% / 99.5% quantiles are clipped to them
+SPREAD_SHRINK = 0.25  # k_s = (own spread / pool spread) ** 0.25; 0.5 and 1 were worse on aus_retail
+SPREAD_RATIO_BOUNDS = (0.25, 4.0)  # own / pool spread ratios beyond these are taken as these
 
 
 @dataclass
 class ErrorLibrary:
     """Standardised error paths (n_paths, horizon); NaN where a fold had no actuals yet.
 
-    ``lower``/``upper``: the per-step bounds the paths were winsorised to, and ``location``: the
-    per-step median then taken off them (``pooled``); None for a library used as given.
+    ``lower``/``upper``: the per-step bounds the paths were winsorised to (``pooled``), or None.
     """
 
     paths: np.ndarray
     lower: np.ndarray | None = None
     upper: np.ndarray | None = None
-    location: np.ndarray | None = None
 
     @classmethod
     def pooled(cls, rows: Sequence[np.ndarray], tail: float = WINSOR_TAIL) -> ErrorLibrary:
-        """The rows stacked, winsorised per step, and centred per step at zero (NaN kept).
+        """The rows stacked, each step's errors clipped to its [tail, 1 - tail] quantiles (NaN kept).
 
-        Winsorising: one series' wild fold (a department that closed for a week, a data error)
-        should widen the pooled tails, not put a sample path orders of magnitude off every other
-        series' forecast: those paths decide the mean of a period total. Errors beyond each step's
-        [tail, 1 - tail] quantiles are clipped to them; quantiles within the tails are unchanged.
-
-        Centring: the pooled errors' median at a step is the forecaster's bias over the handful of
-        fold windows, and since the folds share their dates, it is mostly the shocks of those
-        windows. Such a bias does not carry into the next window, so it is taken off: the point
-        forecast is each step's median path, and the spread, shape and dependence are kept.
-        (Measured with ``sentinel evaluate``: target-probability ECE 0.043 -> 0.028 on Walmart
-        stores and 0.037 -> 0.025 on aus_retail; carrying each series' *own* fold bias forward
-        instead made MASE worse, 1.009 -> 1.089 on aus_retail.)
+        One series' wild fold (a department that closed for a week, a data error) should widen the
+        pooled tails, not put a sample path orders of magnitude off every other series' forecast:
+        those paths decide the mean of a period total. Quantiles within the tails are unchanged.
         """
         paths = np.vstack(rows)
-        n_steps = paths.shape[1]
-        lower, upper, location = np.full(n_steps, -np.inf), np.full(n_steps, np.inf), np.zeros(n_steps)
+        lower, upper = np.full(paths.shape[1], -np.inf), np.full(paths.shape[1], np.inf)
         for h in np.flatnonzero(np.isfinite(paths).any(axis=0)):
             lower[h], upper[h] = np.nanquantile(paths[:, h], [tail, 1 - tail])
-            location[h] = np.nanmedian(np.clip(paths[:, h], lower[h], upper[h]))
-        library = cls(paths, lower, upper, location)
-        library.paths = library.normalise(paths)
+        library = cls(paths, lower, upper)
+        library.paths = library.clip(paths)
         return library
 
-    def normalise(self, z: np.ndarray) -> np.ndarray:
-        """Fold errors ``z`` (..., horizon) as this library holds them: winsorised, centred (NaN stays NaN)."""
-        if self.lower is not None and self.upper is not None:
-            z = np.clip(z, self.lower, self.upper)
-        return z - self.location if self.location is not None else z
+    def clip(self, z: np.ndarray) -> np.ndarray:
+        """``z`` (..., horizon) within this library's per-step bounds (NaN stays NaN)."""
+        return z if self.lower is None or self.upper is None else np.clip(z, self.lower, self.upper)
 
     def sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
         """``n`` whole paths; a step a path never observed is drawn from that step's observed errors."""
@@ -124,38 +123,48 @@ class ErrorLibrary:
         }
         return {
             "paths": int(len(self.paths)),
-            "fold_bias_removed": [round(float(v), 4) for v in self.location] if self.location is not None else None,
             "min_paths_per_step": int(observed.min()) if observed.size else 0,
             "coarse": bool(observed.min() < MIN_PATHS_PER_STEP) if observed.size else True,
             "standardised_error_quantiles_10_50_90": quantiles,
         }
 
 
-def build_libraries(fits: Sequence[SeriesFit]) -> dict[bool, ErrorLibrary]:
-    """One library per error scale (multiplicative or additive) present among ``fits``."""
-    libraries = {}
-    for multiplicative in (True, False):
-        rows = [f.errors for f in fits if f.multiplicative == multiplicative and len(f.errors)]
-        if rows:
-            libraries[multiplicative] = ErrorLibrary.pooled(rows)
-    return libraries
+def relative_spreads(rows: Sequence[np.ndarray], shrink: float = SPREAD_SHRINK) -> np.ndarray:
+    """k_s per row (a series' fold errors): its spread over the pool's, shrunk toward 1.
+
+    Spread is the median absolute deviation from each step's pooled median, so one wild fold
+    does not decide it; a series or pool without any spread gets 1.
+    """
+    pool = np.vstack(rows)
+    if not np.isfinite(pool).any():
+        return np.ones(len(rows))
+    centre = np.nanmedian(pool, axis=0)
+    reference = np.nanmedian(np.abs(pool - centre))
+    spreads = np.ones(len(rows))
+    for i, row in enumerate(rows):
+        own = np.abs(row - centre)
+        if reference > 0 and np.isfinite(own).any() and np.nanmedian(own) > 0:
+            spreads[i] = np.clip(np.nanmedian(own) / reference, *SPREAD_RATIO_BOUNDS) ** shrink
+    return spreads
 
 
-def _paths_for(fit: SeriesFit, z: np.ndarray, nonnegative: bool) -> np.ndarray:
+def _paths_for(fit: SeriesFit, z: np.ndarray, spread: float, nonnegative: bool) -> np.ndarray:
+    """Sample paths around ``fit.yhat`` whose mean at every step is ``fit.yhat`` (see the module docstring)."""
+    deviation = spread * fit.error_scale * z
     if fit.multiplicative:
         # Bounded exponent: a path may be 10^6 times its forecast, never infinite.
-        paths = fit.yhat[None, :] * np.exp(np.clip(fit.error_scale * z, -14.0, 14.0))
+        ratio = np.exp(np.clip(deviation, -14.0, 14.0))
+        paths = fit.yhat[None, :] * ratio / ratio.mean(axis=0)
     else:
-        paths = fit.yhat[None, :] + fit.error_scale * z
+        paths = fit.yhat[None, :] + deviation - deviation.mean(axis=0)
     return np.clip(paths, 0.0, None) if nonnegative else paths
 
 
-def _fold_cube(fits: Sequence[SeriesFit], horizon: int) -> np.ndarray:
+def _fold_cube(rows: Sequence[np.ndarray]) -> np.ndarray:
     """(n_sources, max_folds, horizon) error paths, NaN where a series has fewer folds."""
-    folds = max(len(f.errors) for f in fits)
-    cube = np.full((len(fits), folds, horizon), np.nan)
-    for s, fit in enumerate(fits):
-        cube[s, : len(fit.errors)] = fit.errors
+    cube = np.full((len(rows), max(len(r) for r in rows), rows[0].shape[1]), np.nan)
+    for s, row in enumerate(rows):
+        cube[s, : len(row)] = row
     return cube
 
 
@@ -175,6 +184,7 @@ class JointDraws:
     @classmethod
     def draw(
         cls,
+        rows: Sequence[np.ndarray],
         sources: Sequence[SeriesFit],
         targets: Sequence[SeriesFit],
         library: ErrorLibrary,
@@ -182,12 +192,12 @@ class JointDraws:
         rng: np.random.Generator,
         block_of: Mapping[str, Hashable] | None = None,
     ) -> JointDraws:
-        """Draws over ``sources``' fold paths, normalised as ``library`` (the same errors, pooled) is.
+        """Draws over ``rows`` (``sources``' fold errors as pooled in ``library``), winsorised as it is.
 
         ``block_of`` maps a series id to its block (its group attribute values); a series it
         omits is a block of its own.
         """
-        cube = library.normalise(_fold_cube(sources, sources[0].errors.shape[1]))
+        cube = library.clip(_fold_cube(rows))
         folds = rng.integers(0, cube.shape[1], n_samples)
         return cls(cube, folds, _assign_sources(sources, targets, n_samples, rng, block_of or {}))
 
@@ -242,32 +252,43 @@ def calibrate(
     ``groups`` (series id -> group attribute values, as ``--group-cols`` gives them) makes series
     with equal values one block of the joint draws: a group's members share their shocks.
     """
-    libraries = build_libraries(fits)
     rng = np.random.default_rng(seed)
-    if not libraries:  # no fold anywhere (histories too short): no spread to learn from
+    pools = {}  # scale -> (sources, their rows, their spreads, library)
+    for multiplicative in (True, False):
+        sources = [f for f in fits if f.multiplicative == multiplicative and len(f.errors)]
+        if sources:
+            spreads = relative_spreads([f.errors for f in sources])
+            rows = [f.errors / k for f, k in zip(sources, spreads, strict=True)]
+            pools[multiplicative] = (sources, rows, spreads, ErrorLibrary.pooled(rows))
+    if not pools:  # no fold anywhere (histories too short): no spread to learn from
         for fit in fits:
             fit.paths = np.repeat(fit.yhat[None, :], n_samples, axis=0).astype(np.float32)
         return {}
     block_of = {sid: tuple(sorted(values.items())) for sid, values in (groups or {}).items() if values}
+    fallback = next(iter(pools))
     # One shared fold position / source assignment per pool: draw j is one scenario for all its series.
-    for scale, library in libraries.items():
-        fallback = next(iter(libraries))
-        targets = [f for f in fits if (f.multiplicative if f.multiplicative in libraries else fallback) == scale]
-        if not targets:
-            continue
-        sources = [f for f in fits if f.multiplicative == scale and len(f.errors)]
-        draws = JointDraws.draw(sources, targets, library, n_samples, rng, block_of)
+    for scale, (sources, rows, spreads, library) in pools.items():
+        targets = [f for f in fits if (f.multiplicative if f.multiplicative in pools else fallback) == scale]
+        own = {id(f): (row, k) for f, row, k in zip(sources, rows, spreads, strict=True)}
+        draws = JointDraws.draw(rows, sources, targets, library, n_samples, rng, block_of)
         for t, fit in enumerate(targets):
-            fit.paths = _paths_for(fit, library.fill_holes(draws.for_target(t), rng), nonnegative).astype(np.float32)
-            _score_fold(fit, library)
-    return {("multiplicative" if k else "additive"): lib.diagnostics() for k, lib in libraries.items()}
+            row, spread = own.get(id(fit), (None, 1.0))
+            z = library.fill_holes(draws.for_target(t), rng)
+            fit.paths = _paths_for(fit, z, spread, nonnegative).astype(np.float32)
+            if row is not None:
+                _score_fold(fit, row[0], library)
+    return {
+        ("multiplicative" if scale else "additive"): {
+            **library.diagnostics(),
+            "relative_spread_min_median_max": [round(float(q), 3) for q in np.quantile(spreads, [0, 0.5, 1])],
+        }
+        for scale, (_, _, spreads, library) in pools.items()
+    }
 
 
-def _score_fold(fit: SeriesFit, library: ErrorLibrary) -> None:
-    """Coverage of the latest fold's actuals by the pooled bands (in-sample: the fold is in the pool)."""
-    if not len(fit.errors):
-        return
-    z = library.normalise(fit.errors[0])
+def _score_fold(fit: SeriesFit, z: np.ndarray, library: ErrorLibrary) -> None:
+    """Coverage of the latest fold's errors ``z`` by the pooled bands (in-sample: the fold is in the pool)."""
+    z = library.clip(z)
     seen = ~np.isnan(z)
     for level in (0.80, 0.95):
         lo, hi = np.nanquantile(library.paths[:, seen], [(1 - level) / 2, (1 + level) / 2], axis=0)

@@ -178,7 +178,7 @@ def test_a_group_takes_its_errors_from_one_source_group_per_draw():
     groups = {"s0": {"r": "a"}, "s1": {"r": "a"}, "s2": {"r": "a"}, "s3": {"r": "b"}, "s4": {"r": "b"}}
     block_of = {sid: tuple(v.items()) for sid, v in groups.items()}  # s5, s6: blocks of their own
     library = ErrorLibrary.pooled([f.errors for f in fits])
-    draws = JointDraws.draw(fits, fits, library, 500, np.random.default_rng(0), block_of)
+    draws = JointDraws.draw([f.errors for f in fits], fits, fits, library, 500, np.random.default_rng(0), block_of)
     block = np.array([0, 0, 0, 1, 1, 2, 3])  # each source's block
     assert (block[draws.sources[:, :3]] == block[draws.sources[:, :1]]).all()  # one source block per draw
     assert set(block[draws.sources[:, 0]]) == {0, 1, 2, 3}  # ... which any block can be
