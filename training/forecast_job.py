@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
 import time
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -11,9 +12,9 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from models.contracts import DS, ColumnMapping, Frequency
+from models.contracts import DS, SERIES_ID, ColumnMapping, Frequency
 from models.forecast_model import save_forecast
-from models.forecaster import ForecastConfig, SeriesFit, check_country_holidays
+from models.forecaster import YEAR, ForecastConfig, SeriesFit, check_country_holidays
 from models.registry import Registry
 from models.validation import SalesHistory, ValidationRules, series_groups, validate_sales
 from training.fitting import default_folds, fit_all
@@ -141,7 +142,9 @@ def train_forecast(
                 "metrics": {"backtest": metrics, "fit_seconds_total": sum(f.fit_seconds for f in fits)},
                 "calibration": {
                     "method": "pooled standardised error paths from rolling-origin folds, drawn jointly "
-                    "across series (one fold position and source permutation per sample)",
+                    "across series (one fold position and source assignment per sample, a group's members "
+                    "together); each step's path mean is the point forecast, each series' spread scaled by "
+                    "(own / pooled fold spread) ** 0.25",
                     "folds_per_series": config.calibration_folds,
                     "libraries": calibration,
                 },
@@ -164,7 +167,9 @@ def train_forecast(
         seconds=time.perf_counter() - started,
         config=config,
         metrics=metrics,
-        warnings=[p.message for p in history.report.warnings] + _coarse_warnings(calibration),
+        warnings=[p.message for p in history.report.warnings]
+        + _coarse_warnings(calibration)
+        + _short_history_warnings(history.frame, freq, h),
         calibration=calibration,
     )
 
@@ -175,6 +180,22 @@ def _coarse_warnings(calibration: dict[str, Any]) -> list[str]:
         "steps: probabilities are coarse; more series or a longer history make them finer"
         for scale, lib in calibration.items()
         if lib["coarse"]
+    ]
+
+
+def _short_history_warnings(frame: pd.DataFrame, freq: Frequency, horizon: int) -> list[str]:
+    """Series too short for a calibration fold that holds a year's shape (1.5 years) plus the horizon."""
+    needed = math.ceil(1.5 * YEAR[freq.kind]) + horizon
+    lengths = frame.groupby(SERIES_ID).size()
+    short = lengths[lengths < needed]
+    if short.empty:
+        return []
+    names = ", ".join(map(str, short.index[:5])) + (", ..." if len(short) > 5 else "")
+    return [
+        f"{len(short)} of {len(lengths)} series have fewer than {needed} periods of history (1.5 years plus the "
+        f"horizon; e.g. {names}): their calibration folds cannot see a full yearly cycle, so their bands and "
+        "probabilities are likely too confident (on Walmart stores with 62-75 weeks of history, 80% bands "
+        "covered 66% of outcomes); a longer history or a shorter horizon helps"
     ]
 
 

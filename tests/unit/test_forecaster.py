@@ -81,3 +81,16 @@ def test_weekly_holiday_spikes_are_forecast_with_country_holidays(weekly_history
     future = pd.date_range(history["ds"].iloc[-1], periods=53, freq="W-FRI")[1:]
     k = int(np.flatnonzero(future.isin(weeks))[0])
     assert fit.yhat[k] - np.mean(fit.yhat[[k - 2, k + 2]]) > 300  # the spike is forecast, not smoothed away
+
+
+def test_training_warns_about_histories_too_short_for_a_yearly_fold():
+    from models.contracts import DS, SERIES_ID, Y
+    from training.forecast_job import _short_history_warnings
+
+    def weekly(sid: str, n: int) -> pd.DataFrame:
+        return pd.DataFrame({SERIES_ID: sid, DS: pd.date_range("2020-01-03", periods=n, freq="W-FRI"), Y: 1.0})
+
+    frame = pd.concat([weekly("long", 200), weekly("short", 70)])
+    (warning,) = _short_history_warnings(frame, Frequency("W-FRI"), horizon=13)
+    assert warning.startswith("1 of 2 series have fewer than 91 periods") and "short" in warning
+    assert _short_history_warnings(weekly("long", 200), Frequency("W-FRI"), horizon=13) == []
