@@ -13,10 +13,14 @@ A series' sample paths are its point forecast with library paths re-scaled to it
   ``sentinel evaluate``: carrying it forward made target probabilities 0.03-0.07 too high per
   origin, and a group total of many series, whose sum sits near the sum of the members' means,
   too high by the log-scale paths' skew.)
-* **Spread.** k_s is the series' own fold-error spread relative to the pool's, shrunk strongly
-  toward 1 (``SPREAD_SHRINK``): series differ in how predictable they are for their seasonal
-  swing, and a few folds tell a little about it. Pool rows are divided by k_s, so the library
-  holds errors of a common spread.
+* **Spread.** Older folds were fitted on less history than the final model and miss by more
+  (measured: the pooled error spread grows fold by fold back in time, and the final model's
+  errors were smaller still). So each fold's errors are re-scaled to the spread of the most
+  recent fold, the one closest to the final model: the older folds still give shapes, dates and
+  dependence, not extra width. Then k_s is the series' own fold-error spread relative to the
+  pool's, shrunk strongly toward 1 (``SPREAD_SHRINK``): series differ in how predictable they are
+  for their seasonal swing, and a few folds tell a little about it. Pool rows are divided by k_s,
+  so the library holds errors of a common spread.
 
 Sampling whole paths keeps the errors' dependence over time (a bad month is usually followed by
 another), which period sums need; the marginal at each horizon step is the empirical
@@ -53,7 +57,7 @@ import numpy as np
 
 from models.forecaster import SeriesFit
 
-__all__ = ["ErrorLibrary", "JointDraws", "calibrate", "relative_spreads"]
+__all__ = ["ErrorLibrary", "JointDraws", "calibrate", "relative_spreads", "to_recent_fold_spread"]
 
 MIN_PATHS_PER_STEP = 30  # below this the probabilities are coarse: reported, not hidden
 WINSOR_TAIL = 0.005  # pooled errors beyond each step's 0.5% / 99.5% quantiles are clipped to them
@@ -129,6 +133,30 @@ class ErrorLibrary:
         }
 
 
+def _step_medians(errors: np.ndarray) -> np.ndarray:
+    """Each step's median of (n, horizon) errors; NaN where a step has no observed error."""
+    medians = np.full(errors.shape[1], np.nan)
+    seen = np.isfinite(errors).any(axis=0)
+    medians[seen] = np.nanmedian(errors[:, seen], axis=0)
+    return medians
+
+
+def _spread(errors: np.ndarray) -> float:
+    """Median absolute deviation of (n, horizon) errors from each step's median (NaN if none)."""
+    if not np.isfinite(errors).any():
+        return float("nan")
+    return float(np.nanmedian(np.abs(errors - _step_medians(errors))))
+
+
+def to_recent_fold_spread(rows: Sequence[np.ndarray]) -> list[np.ndarray]:
+    """``rows`` (a series' fold errors, most recent fold first) with every fold index re-scaled
+    to the pooled spread of fold 0; a fold index without a usable spread is kept as it is."""
+    folds = max(len(r) for r in rows)
+    spreads = [_spread(np.vstack([r[k] for r in rows if len(r) > k])) for k in range(folds)]
+    factors = np.array([s / spreads[0] if spreads[0] > 0 and s > 0 else 1.0 for s in spreads])
+    return [r / factors[: len(r), None] for r in rows]
+
+
 def relative_spreads(rows: Sequence[np.ndarray], shrink: float = SPREAD_SHRINK) -> np.ndarray:
     """k_s per row (a series' fold errors): its spread over the pool's, shrunk toward 1.
 
@@ -136,14 +164,14 @@ def relative_spreads(rows: Sequence[np.ndarray], shrink: float = SPREAD_SHRINK) 
     does not decide it; a series or pool without any spread gets 1.
     """
     pool = np.vstack(rows)
-    if not np.isfinite(pool).any():
+    reference = _spread(pool)
+    if not reference > 0:
         return np.ones(len(rows))
-    centre = np.nanmedian(pool, axis=0)
-    reference = np.nanmedian(np.abs(pool - centre))
+    centre = _step_medians(pool)
     spreads = np.ones(len(rows))
     for i, row in enumerate(rows):
         own = np.abs(row - centre)
-        if reference > 0 and np.isfinite(own).any() and np.nanmedian(own) > 0:
+        if np.isfinite(own).any() and np.nanmedian(own) > 0:
             spreads[i] = np.clip(np.nanmedian(own) / reference, *SPREAD_RATIO_BOUNDS) ** shrink
     return spreads
 
@@ -257,8 +285,9 @@ def calibrate(
     for multiplicative in (True, False):
         sources = [f for f in fits if f.multiplicative == multiplicative and len(f.errors)]
         if sources:
-            spreads = relative_spreads([f.errors for f in sources])
-            rows = [f.errors / k for f, k in zip(sources, spreads, strict=True)]
+            recent = to_recent_fold_spread([f.errors for f in sources])
+            spreads = relative_spreads(recent)
+            rows = [r / k for r, k in zip(recent, spreads, strict=True)]
             pools[multiplicative] = (sources, rows, spreads, ErrorLibrary.pooled(rows))
     if not pools:  # no fold anywhere (histories too short): no spread to learn from
         for fit in fits:

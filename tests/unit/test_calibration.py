@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from models.calibration import ErrorLibrary, calibrate
+from models.calibration import ErrorLibrary, calibrate, to_recent_fold_spread
 from models.forecaster import SeriesFit, standardised_errors
 
 H = 12
@@ -145,3 +145,26 @@ def test_a_series_that_forecast_better_in_its_folds_gets_a_somewhat_narrower_ban
     assert 1.2 < ratio < 4**0.25 * 1.2  # wider, but shrunk well toward the pool (own spreads differ 4x)
     low, _, high = diagnostics["multiplicative"]["relative_spread_min_median_max"]
     assert low < 1 < high
+
+
+def test_older_folds_lend_shape_but_not_their_extra_width():
+    """Folds further back had less history and missed by twice as much; the bands follow the latest fold."""
+    rng = np.random.default_rng(9)
+    fits = [fake_fit(f"s{i}", np.vstack([ar1_paths(rng, 1, sd=0.1), ar1_paths(rng, 3, sd=0.2)])) for i in range(100)]
+    calibrate(fits, n_samples=2000, nonnegative=True, seed=3)
+    outcomes = 100.0 * np.exp(ar1_paths(rng, 100 * 40, sd=0.1)).reshape(100, 40, H)
+    inside = []
+    for fit, future in zip(fits, outcomes, strict=True):
+        lo, hi = np.quantile(fit.paths, [0.1, 0.9], axis=0)
+        inside.append((future >= lo) & (future <= hi))
+    assert abs(np.mean(inside) - 0.8) < 0.04  # all four folds at face value: 0.97
+
+
+def test_recent_fold_spread_rescales_each_fold_index_to_the_latest():
+    rng = np.random.default_rng(10)
+    rows = [np.vstack([rng.normal(0, 1, (1, H)), rng.normal(0, 3, (2, H))]) for _ in range(200)]
+    rescaled = to_recent_fold_spread(rows)
+    latest = np.median(np.abs(np.vstack([r[0] for r in rescaled])))
+    for k in (1, 2):
+        assert np.median(np.abs(np.vstack([r[k] for r in rescaled]))) == pytest.approx(latest, rel=0.1)
+    assert rescaled[0][0] == pytest.approx(rows[0][0])  # the latest fold is kept as it is
