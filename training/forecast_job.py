@@ -143,8 +143,9 @@ def train_forecast(
                 "calibration": {
                     "method": "pooled standardised error paths from rolling-origin folds, drawn jointly "
                     "across series (one fold position and source assignment per sample, a group's members "
-                    "together); each step's path mean is the point forecast; every fold re-scaled to the latest "
-                    "fold's spread, each series' spread by (own / pooled fold spread) ** 0.25",
+                    "together); the point forecast half-way between each step's path mean and median; "
+                    "every fold re-scaled to the latest fold's spread, each series' spread by "
+                    "(own / pooled fold spread) ** 0.25",
                     "folds_per_series": config.calibration_folds,
                     "libraries": calibration,
                 },
