@@ -29,6 +29,7 @@ from service.state import ModelStore
 __all__ = ["create_app"]
 
 log = logging.getLogger(__name__)
+SHUTDOWN_GRACE_SECONDS = 10.0  # at shutdown, how long background loops get to stop after cancellation
 
 DESCRIPTION = """
 Sales forecasts, target feasibility and KRI alerting from Prophet models trained per series.
@@ -51,11 +52,22 @@ async def _poll_champion(store: ModelStore, interval: float, wake: asyncio.Event
             wake.set()  # a new model: re-evaluate the model-derived KRIs now
 
 
+async def _woken_or_timed_out(wake: asyncio.Event, interval: float) -> None:
+    """Wait for ``wake`` at most ``interval`` seconds, then clear it.
+
+    ``asyncio.timeout``, not ``asyncio.wait_for``: on Python 3.11 ``wait_for`` can swallow a
+    cancellation that arrives as the event fires, and a loop that misses its cancellation keeps
+    the service's shutdown waiting for ever (seen in CI under load).
+    """
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(interval):
+            await wake.wait()
+    wake.clear()
+
+
 async def _evaluate_kris(engine: KriEngine, interval: float, wake: asyncio.Event, deliver: asyncio.Event) -> None:
     while True:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(wake.wait(), timeout=interval)
-        wake.clear()
+        await _woken_or_timed_out(wake, interval)
         try:
             if await asyncio.to_thread(engine.evaluate):
                 deliver.set()
@@ -65,9 +77,7 @@ async def _evaluate_kris(engine: KriEngine, interval: float, wake: asyncio.Event
 
 async def _deliver_alerts(deliverer: Deliverer, interval: float, wake: asyncio.Event) -> None:
     while True:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(wake.wait(), timeout=interval)
-        wake.clear()
+        await _woken_or_timed_out(wake, interval)
         try:
             await deliverer.deliver_due(dt.datetime.now(dt.UTC))
         except Exception:  # noqa: BLE001 - the rows stay in the outbox; try again next tick
@@ -128,9 +138,10 @@ def create_app(settings: Settings | None = None, metrics: Metrics | None = None)
         finally:
             for task in tasks:
                 task.cancel()
-            for task in tasks:
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+            # Bounded: a pass running in a worker thread finishes on its own; shutdown does not wait on it.
+            _, pending = await asyncio.wait(tasks, timeout=SHUTDOWN_GRACE_SECONDS)
+            if pending:
+                log.warning("%d background task(s) still running at shutdown", len(pending))
             await client.aclose()
             database.dispose()
 
