@@ -58,7 +58,7 @@ def decompose_target(body: DecomposeRequest, request: Request, _: ReadKey) -> di
             "expected": result.total_expected,
             "probability": result.total_probability,
         },
-        "common_probability": result.common_probability,
+        "common_probability": None if result.common_probability is None else round(result.common_probability, 4),
         "parts": [p.__dict__ for p in result.parts],
         "model_version": model.version,
     }
