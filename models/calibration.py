@@ -311,6 +311,7 @@ def calibrate(
             fit.paths = _paths_for(fit, z, spread, nonnegative).astype(np.float32)
             if row is not None:
                 _score_fold(fit, row[0], library)
+                fit.backtest["relative_spread"] = round(float(spread), 3)  # k_s, shown per series
     return {
         ("multiplicative" if scale else "additive"): {
             **library.diagnostics(),

@@ -47,7 +47,8 @@ class SeriesList(BaseModel):
 
 class SeriesDetail(SeriesOut):
     backtest: dict[str, float] = Field(
-        description="latest rolling origin: horizon, MASE, sMAPE, and 80%/95% coverage of the calibrated bands"
+        description="latest rolling origin: horizon, MASE, sMAPE, 80%/95% coverage of the calibrated bands; "
+        "relative_spread: this series' band width factor against its pool (own / pooled fold spread) ** 0.25"
     )
     calibration: dict[str, object] = Field(description="the pooled error-path library this series samples from")
 

@@ -180,4 +180,6 @@ def test_series_detail_shows_model_backtest_and_calibration(client):
     assert body["backtest"]["horizon"] == 120 and body["backtest"]["mase"] > 0
     assert 0 <= body["backtest"]["coverage_80"] <= 1
     assert body["calibration"]["paths"] == 12  # 4 series x 3 rolling origins
+    low, _, high = body["calibration"]["relative_spread_min_median_max"]
+    assert low <= body["backtest"]["relative_spread"] <= high
     assert client.get("/v1/series/nope").status_code == 404
