@@ -30,7 +30,15 @@ from models.metrics import mase, seasonal_naive_scale, smape
 if TYPE_CHECKING:
     from prophet import Prophet
 
-__all__ = ["ForecastConfig", "SeriesFit", "fit_series", "check_country_holidays", "make_prophet", "period_holidays"]
+__all__ = [
+    "ForecastConfig",
+    "SeriesFit",
+    "check_country_holidays",
+    "fit_series",
+    "fold_min_history",
+    "make_prophet",
+    "period_holidays",
+]
 
 log = logging.getLogger(__name__)
 
@@ -167,6 +175,11 @@ def _combine(p: np.ndarray, e: np.ndarray | None, w: float, nonnegative: bool) -
 YEAR = {"daily": 365, "weekly": 52, "monthly": 12}
 
 
+def fold_min_history(freq: Frequency) -> int:
+    """Periods a calibration fold trains on at least (1.5 years), so that it sees the yearly shape."""
+    return math.ceil(1.5 * YEAR[freq.kind])
+
+
 def _fold_cutoffs(n: int, horizon: int, folds: int, freq: Frequency) -> list[int]:
     """Training lengths of the rolling origins, most recent first.
 
@@ -174,7 +187,7 @@ def _fold_cutoffs(n: int, horizon: int, folds: int, freq: Frequency) -> list[int
     each keeps at least 1.5 years of history (or what there is) so it sees the yearly shape.
     """
     stride = max(1, math.ceil(horizon / 2))
-    floor = max(freq.min_length, min(n - horizon, math.ceil(1.5 * YEAR[freq.kind])))
+    floor = max(freq.min_length, min(n - horizon, fold_min_history(freq)))
     cuts = sorted({max(floor, n - horizon - k * stride) for k in range(folds)}, reverse=True)
     return [c for c in cuts if c < n]
 

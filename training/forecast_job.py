@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import math
 import time
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -14,7 +13,7 @@ import pandas as pd
 
 from models.contracts import DS, SERIES_ID, ColumnMapping, Frequency
 from models.forecast_model import save_forecast
-from models.forecaster import YEAR, ForecastConfig, SeriesFit, check_country_holidays
+from models.forecaster import ForecastConfig, SeriesFit, check_country_holidays, fold_min_history
 from models.registry import Registry
 from models.validation import SalesHistory, ValidationRules, series_groups, validate_sales
 from training.fitting import default_folds, fit_all
@@ -186,7 +185,7 @@ def _coarse_warnings(calibration: dict[str, Any]) -> list[str]:
 
 def _short_history_warnings(frame: pd.DataFrame, freq: Frequency, horizon: int) -> list[str]:
     """Series too short for a calibration fold that holds a year's shape (1.5 years) plus the horizon."""
-    needed = math.ceil(1.5 * YEAR[freq.kind]) + horizon
+    needed = fold_min_history(freq) + horizon
     lengths = frame.groupby(SERIES_ID).size()
     short = lengths[lengths < needed]
     if short.empty:
