@@ -18,7 +18,15 @@ import pandas as pd
 from models.contracts import DS, SERIES_ID, ColumnMapping, Frequency, Y, infer_frequency
 from models.errors import InvalidInput, ValidationFailed
 
-__all__ = ["Problem", "SalesHistory", "ValidationReport", "ValidationRules", "series_groups", "validate_sales"]
+__all__ = [
+    "Problem",
+    "SalesHistory",
+    "ValidationReport",
+    "ValidationRules",
+    "name_list",
+    "series_groups",
+    "validate_sales",
+]
 
 Severity = Literal["error", "warning"]
 _SHOW = 5  # rows or series named per problem before "and N more"
@@ -109,7 +117,8 @@ def _rows(index: pd.Index, values: pd.Series | None = None) -> str:
     return ", ".join(parts) + (f" and {more} more" if more > 0 else "")
 
 
-def _names(items: list[str]) -> str:
+def name_list(items: list[str]) -> str:
+    """Up to five items, quoted, then "and N more": how problems name rows, series and columns."""
     shown = ", ".join(repr(s) for s in items[:_SHOW])
     return shown + (f" and {len(items) - _SHOW} more" if len(items) > _SHOW else "")
 
@@ -133,7 +142,7 @@ def validate_sales(
         }
         report.add(
             "missing_columns",
-            f"column(s) {_names(missing)} not found; the file has {_names(list(raw.columns))}. "
+            f"column(s) {name_list(missing)} not found; the file has {name_list(list(raw.columns))}. "
             f"Name the right columns with {', '.join(flags[c] for c in missing)}.",
         )
         raise ValidationFailed(report)
@@ -283,7 +292,7 @@ def _check_duplicates(df: pd.DataFrame, rules: ValidationRules, report: Validati
     shown = [f"{s} @ {d:%Y-%m-%d}" for s, d in pairs.itertuples(index=False)]
     report.add(
         "duplicate_rows",
-        f"{int(dup.sum())} rows share a (series, date) with another row: {_names(shown)} "
+        f"{int(dup.sum())} rows share a (series, date) with another row: {name_list(shown)} "
         f"({_rows(df.index[dup])}); pass --aggregate sum to add them up, or remove the duplicates.",
     )
     return df.drop_duplicates(key)
@@ -298,7 +307,7 @@ def _check_negative(
         report.add(
             "negative_values",
             f"column {mapping.value_col!r} is negative in {_rows(y.index[neg], y)} "
-            f"(series {_names(series)}); sales are non-negative: fix them, or pass "
+            f"(series {name_list(series)}); sales are non-negative: fix them, or pass "
             "--allow-negative if returns are netted into sales.",
         )
 
@@ -337,13 +346,14 @@ def _check_grid_and_gaps(
         if rules.fill_gaps:
             report.add(
                 "gaps_filled",
-                f"{len(gappy)} series had missing periods, filled by --fill-gaps {rules.fill_gaps}: {_names(gappy)}.",
+                f"{len(gappy)} series had missing periods, filled by --fill-gaps {rules.fill_gaps}: "
+                f"{name_list(gappy)}.",
                 "warning",
             )
         else:
             report.add(
                 "gaps",
-                f"{len(gappy)} series have missing {freq.kind} periods: {_names(gappy)}; pass "
+                f"{len(gappy)} series have missing {freq.kind} periods: {name_list(gappy)}; pass "
                 "--fill-gaps zero (no row means nothing sold) or --fill-gaps interpolate.",
             )
     return pd.concat(filled, ignore_index=True)[[SERIES_ID, DS, Y]]
@@ -365,7 +375,7 @@ def _drop_short(df: pd.DataFrame, freq: Frequency, rules: ValidationRules, repor
         return df
     report.add(
         "too_short",
-        f"skipped {len(short)} series with fewer than {need} {freq.kind} observations: {_names(short)}.",
+        f"skipped {len(short)} series with fewer than {need} {freq.kind} observations: {name_list(short)}.",
         "warning",
     )
     return df[~df[SERIES_ID].isin(short)]
@@ -381,7 +391,8 @@ def series_groups(raw: pd.DataFrame, mapping: ColumnMapping, columns: Sequence[s
         return {}
     missing = [c for c in columns if c not in raw]
     if missing:
-        raise InvalidInput(f"group column(s) {_names(missing)} not found; the file has {_names(list(raw.columns))}")
+        found = name_list(list(raw.columns))
+        raise InvalidInput(f"group column(s) {name_list(missing)} not found; the file has {found}")
     ids = mapping.series_ids(raw).astype("string").str.strip()
     frame = raw[columns].astype("string").apply(lambda c: c.str.strip())
     frame[SERIES_ID] = ids
@@ -392,10 +403,10 @@ def series_groups(raw: pd.DataFrame, mapping: ColumnMapping, columns: Sequence[s
     for col in columns:
         changing = counts.index[counts[col] > 1].tolist()
         if changing:
-            problems.append(f"{col!r} changes within series {_names([str(s) for s in changing])}")
+            problems.append(f"{col!r} changes within series {name_list([str(s) for s in changing])}")
         blank = sorted(set(frame.loc[blanks[col], SERIES_ID].astype(str)))
         if blank:
-            problems.append(f"{col!r} is blank for series {_names(blank)}")
+            problems.append(f"{col!r} is blank for series {name_list(blank)}")
     if problems:
         raise InvalidInput(
             "group columns must hold one value per series: " + "; ".join(problems) + ". Fix the data or "

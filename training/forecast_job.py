@@ -15,7 +15,7 @@ from models.contracts import DS, SERIES_ID, ColumnMapping, Frequency
 from models.forecast_model import save_forecast
 from models.forecaster import ForecastConfig, SeriesFit, check_country_holidays, fold_min_history
 from models.registry import Registry
-from models.validation import SalesHistory, ValidationRules, series_groups, validate_sales
+from models.validation import SalesHistory, ValidationRules, name_list, series_groups, validate_sales
 from training.fitting import default_folds, fit_all
 from training.provenance import library_versions
 
@@ -190,10 +190,10 @@ def _short_history_warnings(frame: pd.DataFrame, freq: Frequency, horizon: int) 
     short = lengths[lengths < needed]
     if short.empty:
         return []
-    names = ", ".join(map(str, short.index[:5])) + (", ..." if len(short) > 5 else "")
+    names = name_list([str(s) for s in short.index])
     return [
         f"{len(short)} of {len(lengths)} series have fewer than {needed} periods of history (1.5 years plus the "
-        f"horizon; e.g. {names}): their calibration folds cannot see a full yearly cycle, so their bands and "
+        f"horizon: {names}): their calibration folds cannot see a full yearly cycle, so their bands and "
         "probabilities are likely too confident (on Walmart stores with 62-75 weeks of history, 80% bands "
         "covered 66% of outcomes); a longer history or a shorter horizon helps"
     ]
