@@ -20,14 +20,14 @@ from pathlib import Path
 import pandas as pd
 from fastapi.testclient import TestClient
 
-from models.churn_artifact import load_churn
-from models.churn_features import frame_from_records
+from models.churn.artifact import load_churn
+from models.churn.features import frame_from_records
 from models.registry import Registry
 from service.app import create_app
 from service.settings import Settings
-from training.churn_job import train_churn
+from training.jobs.churn import train_churn
+from training.jobs.sample import make_customers
 from training.logs import configure_logging
-from training.sample import make_customers
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 

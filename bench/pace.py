@@ -35,13 +35,13 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from models import metrics as M  # noqa: E402
-from models.calibration import calibrate  # noqa: E402
-from models.contracts import DS, SERIES_ID, ColumnMapping, Frequency, Y  # noqa: E402
-from models.forecast_model import ForecastModel, load_forecast, save_forecast  # noqa: E402
-from models.forecaster import ForecastConfig, SeriesFit  # noqa: E402
-from models.validation import ValidationRules, validate_sales  # noqa: E402
-from training.fitting import fit_all  # noqa: E402
+from models.forecast import scores as M  # noqa: E402
+from models.forecast.calibration import calibrate  # noqa: E402
+from models.forecast.contracts import DS, SERIES_ID, ColumnMapping, Frequency, Y  # noqa: E402
+from models.forecast.fit import ForecastConfig, SeriesFit  # noqa: E402
+from models.forecast.model import ForecastModel, load_forecast, save_forecast  # noqa: E402
+from models.forecast.validation import ValidationRules, validate_sales  # noqa: E402
+from training.jobs.fitting import fit_all  # noqa: E402
 from training.logs import quiet_third_party  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
@@ -132,7 +132,7 @@ def main() -> int:
         keep = [ids[round(i)] for i in np.linspace(0, len(ids) - 1, min(args.max_series, len(ids)))]
         frame = frame[frame[SERIES_ID].isin(keep)]
     dates = np.sort(frame[DS].unique())
-    from models.contracts import infer_frequency
+    from models.forecast.contracts import infer_frequency
 
     freq = infer_frequency([pd.Series(dates)])
     assert freq is not None

@@ -21,12 +21,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from models.contracts import ColumnMapping
+from models.forecast.contracts import ColumnMapping
+from models.forecast.validation import ValidationRules
 from models.registry import Registry
-from models.validation import ValidationRules
-from training.forecast_job import train_forecast
+from training.jobs.forecast import train_forecast
+from training.jobs.sample import make_sales
 from training.logs import configure_logging
-from training.sample import make_sales
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 Dataset = tuple[pd.DataFrame, ColumnMapping, ValidationRules]

@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from models.validation import ValidationReport
+    from models.forecast.validation import ValidationReport
 
 __all__ = [
     "ArtifactIntegrityError",

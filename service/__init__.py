@@ -1,5 +1,4 @@
-"""The FastAPI service: forecasts, target feasibility and metrics over the registry's champion."""
+"""The FastAPI service: forecasts, target feasibility, churn and KRI alerts over the registry's champion.
 
-from service.app import create_app
-
-__all__ = ["create_app"]
+Build the app with ``service.app.create_app``; importing this package builds nothing.
+"""

@@ -11,20 +11,21 @@ from collections.abc import AsyncIterator
 import httpx
 from fastapi import FastAPI
 
-from models.feasibility import VerdictCutoffs
-from models.kri import load_kri_file
+from models.kri.config import load_kri_file
+from models.planning.feasibility import VerdictCutoffs
 from models.registry import Registry
-from service import db, routes
+from service import api
 from service.auth import parse_api_keys
-from service.delivery import Deliverer, DeliveryConfig
-from service.errors import install_error_handlers
-from service.kri_engine import KriEngine
-from service.kri_sources import TargetAttainment, build_providers
-from service.kri_store import KriStore
-from service.metrics import Metrics, MetricsMiddleware
-from service.planning_store import PlanningStore
+from service.db import engine as db
+from service.db.kri_store import KriStore
+from service.db.planning_store import PlanningStore
+from service.http_errors import install_error_handlers
+from service.kri.delivery import Deliverer, DeliveryConfig
+from service.kri.engine import KriEngine
+from service.kri.sources import TargetAttainment, build_providers
+from service.model_store import ModelStore
 from service.settings import Settings, get_settings
-from service.state import ModelStore
+from service.telemetry import Metrics, MetricsMiddleware
 
 __all__ = ["create_app"]
 
@@ -168,17 +169,17 @@ def create_app(settings: Settings | None = None, metrics: Metrics | None = None)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     # Starlette matches routes in order: the hot ones first, FastAPI's docs routes last.
     for module in (
-        routes.feasibility,
-        routes.health,
-        routes.forecast,
-        routes.series,
-        routes.churn,
-        routes.actuals,
-        routes.targets,
-        routes.kri,
-        routes.alerts,
-        routes.metrics,
-        routes.admin,
+        api.feasibility,
+        api.health,
+        api.forecast,
+        api.series,
+        api.churn,
+        api.actuals,
+        api.targets,
+        api.kri,
+        api.alerts,
+        api.metrics,
+        api.admin,
     ):
         app.include_router(module.router)
     docs = {app.openapi_url, app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url}

@@ -10,9 +10,9 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from models.feasibility import VerdictCutoffs
-from models.forecast_model import ForecastModel
-from service.state import ModelStore
+from models.forecast.model import ForecastModel
+from models.planning.feasibility import VerdictCutoffs
+from service.model_store import ModelStore
 
 __all__ = ["Cutoffs", "Forecasts", "Store"]
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from models.contracts import DS, SERIES_ID, Y
+from models.forecast.contracts import DS, SERIES_ID, Y
 from models.registry import Registry
 
 __all__ = ["example_request", "serve"]

@@ -10,7 +10,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["DEFAULT_KRI_CONFIG", "Settings", "get_settings"]
 
-DEFAULT_KRI_CONFIG = Path(__file__).with_name("kri_default.yaml")
+DEFAULT_KRI_CONFIG = Path(__file__).with_name("kri") / "default.yaml"
 
 
 class Settings(BaseSettings):

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from models.registry import Registry
-from training.forecast_job import train_forecast
-from training.sample import make_sales
+from training.jobs.forecast import train_forecast
+from training.jobs.sample import make_sales
 
 SHARED_DATA = Path(os.environ.get("SENTINEL_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
 
@@ -65,8 +65,8 @@ def trained_registry(tmp_path_factory, small_sales) -> Registry:
 @pytest.fixture(scope="session")
 def churn_registry(tmp_path_factory) -> Registry:
     """A churn champion trained on 2,000 sample customers (a few seconds: tiny search budget)."""
-    from training.churn_job import train_churn
-    from training.sample import make_customers
+    from training.jobs.churn import train_churn
+    from training.jobs.sample import make_customers
 
     registry = Registry(tmp_path_factory.mktemp("churn-registry"))
     train_churn(
@@ -83,6 +83,6 @@ def churn_registry(tmp_path_factory) -> Registry:
 
 @pytest.fixture(scope="session")
 def churn_model(churn_registry):
-    from models.churn_artifact import load_churn
+    from models.churn.artifact import load_churn
 
     return load_churn(*churn_registry.open_version("churn", churn_registry.champion("churn")))

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from models.contracts import ColumnMapping
 from models.errors import InvalidInput
+from models.forecast.contracts import ColumnMapping
 
 __all__ = ["read_table"]
 

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 from prophet.serialize import model_from_json
 
-from models.forecast_model import load_forecast
+from models.forecast.model import load_forecast
 from models.registry import Registry
 from training.cli import main
-from training.sample import make_sales
+from training.jobs.sample import make_sales
 
 pytestmark = pytest.mark.e2e
 

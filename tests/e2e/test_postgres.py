@@ -5,8 +5,8 @@ import itertools
 import pytest
 from sqlalchemy import text
 
-from service import db
-from service.kri_store import KriStore
+from service.db import engine as db
+from service.db.kri_store import KriStore
 
 # Collected here a second time, with the PostgreSQL `store` fixture below.
 from tests.service.test_outbox import (  # noqa: F401
@@ -36,7 +36,7 @@ def store(postgres):
 def test_observations_are_idempotent_on_postgres(store):
     import datetime as dt
 
-    from models.observations import Observation
+    from models.kri.observations import Observation
 
     at = dt.datetime(2026, 11, 22, 12, tzinfo=dt.UTC)
     batch = [Observation("returns_rate", 0.1, at, {"region": "west"}), Observation("returns_rate", 0.2, at, {})]
@@ -55,7 +55,8 @@ def test_migrations_are_idempotent_on_postgres(store):
 def test_planning_actuals_and_targets_on_postgres(store):
     import datetime as dt
 
-    from service.planning_store import PlanningStore, StoredTarget
+    from models.planning.targets import StoredTarget
+    from service.db.planning_store import PlanningStore
 
     planning = PlanningStore(store.engine)
     at = dt.datetime(2026, 11, 22, 12, tzinfo=dt.UTC)

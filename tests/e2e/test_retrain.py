@@ -17,9 +17,9 @@ import pytest
 from models.registry import Registry
 from tests.e2e.conftest import SENTINEL, wait_until
 from training.cli import main
-from training.forecast_job import train_forecast
-from training.retrain import run_lock
-from training.sample import make_sales
+from training.jobs.forecast import train_forecast
+from training.jobs.sample import make_sales
+from training.retrain.run import run_lock
 
 pytestmark = pytest.mark.e2e
 NEW_DAYS = 30

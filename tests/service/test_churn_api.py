@@ -5,10 +5,10 @@ import shutil
 
 import pytest
 
-from models.churn_artifact import PIPELINE
+from models.churn.artifact import PIPELINE
 from models.registry import MANIFEST, Registry
 from tests.service.conftest import client_for
-from training.sample import make_customers
+from training.jobs.sample import make_customers
 
 
 @pytest.fixture(scope="module")

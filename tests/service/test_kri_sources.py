@@ -2,10 +2,10 @@
 
 import datetime as dt
 
-from models.kri import parse_kri_config
-from service.kri_sources import ForecastShortfall, NoActuals, Unavailable, build_providers
-from service.metrics import Metrics
-from service.state import ModelStore
+from models.kri.config import parse_kri_config
+from service.kri.sources import ForecastShortfall, NoActuals, Unavailable, build_providers
+from service.model_store import ModelStore
+from service.telemetry import Metrics
 
 (SHORTFALL,) = parse_kri_config(
     {

@@ -7,14 +7,14 @@ import json
 import httpx
 import pytest
 
-from models.alerts import AlertState
-from models.kri import parse_kri_config
-from service import db
-from service.delivery import ALERTMANAGER, SIGNATURE_HEADER, Deliverer, DeliveryConfig, sign
-from service.kri_engine import KriEngine
-from service.kri_sources import Missing
-from service.kri_store import KriStore
-from service.metrics import Metrics
+from models.kri.alerts import AlertState
+from models.kri.config import parse_kri_config
+from service.db import engine as db
+from service.db.kri_store import KriStore
+from service.kri.delivery import ALERTMANAGER, SIGNATURE_HEADER, Deliverer, DeliveryConfig, sign
+from service.kri.engine import KriEngine
+from service.kri.sources import Missing
+from service.telemetry import Metrics
 
 T0 = dt.datetime(2026, 11, 22, 12, tzinfo=dt.UTC)
 KRIS = parse_kri_config(
@@ -57,7 +57,7 @@ def setup(store, receiver, **config):
 
 
 def breach(engine, store, value, at):
-    from models.observations import Observation
+    from models.kri.observations import Observation
 
     store.add_observations([Observation("returns_rate", value, at, {})], at)
     engine.evaluate(at)

@@ -6,8 +6,9 @@ import pytest
 from sqlalchemy import inspect
 
 from models.errors import InvalidInput, NotFound
-from service import db
-from service.planning_store import PlanningStore, StoredTarget
+from models.planning.targets import StoredTarget
+from service.db import engine as db
+from service.db.planning_store import PlanningStore
 
 NOW = dt.datetime(2026, 11, 22, tzinfo=dt.UTC)
 

@@ -1,0 +1,429 @@
+"""The trained forecast model as stored in the registry and as served.
+
+Artifacts of one version (all covered by the manifest's checksums)::
+
+    series.json        per series: id, history range, horizon end, backtest metrics
+    history.parquet    the validated history (series_id, ds, y)
+    yhat.npy           (n_series, horizon) point forecasts
+    paths.npy          (n_series, n_samples, horizon) float32 joint sample paths
+    prophet/<i>.json   each series' Prophet model, in Prophet's JSON format (never pickle)
+
+Every series lies on one regular grid from its first observation through its horizon, so a
+period [start, end] maps to positions by binary search. In memory the paths are kept as
+cumulative sums laid out (series, step, sample): a period total is then the difference of two
+contiguous rows, O(n_samples) whatever the period length. float32 cumulative sums (accumulated
+in float64) keep about 7 significant digits of the horizon total, far below forecast error.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import json
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from models.errors import InvalidInput, NotFound, OutOfRange
+from models.forecast.contracts import DS, SERIES_ID, Frequency, Y
+from models.forecast.fit import SeriesFit
+
+__all__ = ["ForecastModel", "PaceSum", "PeriodSum", "SeriesInfo", "load_forecast", "save_forecast"]
+
+Posted = Mapping[str, Sequence[tuple[int, float]]]  # series id -> [(ordinal day, y)] after the history
+BAND_CACHE_SIZE = 1024  # (series, level) interval bands kept for /v1/forecast
+
+
+@dataclass(frozen=True)
+class SeriesInfo:
+    series_id: str
+    freq: str
+    history_start: str
+    history_end: str
+    horizon_end: str
+    n_obs: int
+    backtest: dict[str, float]
+    model: str = "prophet"  # "prophet" or "prophet+ets": the per-series choice
+    prophet_weight: float = 1.0
+    multiplicative: bool = False  # errors calibrated on the log scale
+    error_scale: float = 1.0  # d_s: the unit of the standardised errors (older artifacts: 1.0)
+    groups: dict[str, str] = field(default_factory=dict)  # attribute columns, e.g. {"region": "North"}
+
+    def public(self, model_version: str) -> dict[str, Any]:
+        return {
+            "series_id": self.series_id,
+            "freq": self.freq,
+            "history_start": self.history_start,
+            "history_end": self.history_end,
+            "horizon_end": self.horizon_end,
+            "model": self.model,
+            "groups": self.groups,
+            "model_version": model_version,
+        }
+
+
+@dataclass(frozen=True)
+class PeriodSum:
+    """Samples of a period's total: recorded actuals plus the forecast of the rest."""
+
+    periods_actual: int
+    periods_forecast: int
+    actual: float
+    totals: np.ndarray  # (n_samples,) float64, actuals included
+
+
+@dataclass(frozen=True)
+class PaceSum:
+    """A period total given everything recorded so far (history and posted actuals).
+
+    ``remaining`` holds the samples of the part still to come, adjusted to the posted actuals;
+    ``totals`` = ``actual`` + ``remaining``. Sample j is one joint scenario for all member series.
+    """
+
+    actual: float
+    periods_elapsed: int
+    periods_remaining: int
+    remaining: np.ndarray
+    totals: np.ndarray
+
+
+def save_forecast(
+    directory: Path,
+    fits: Sequence[SeriesFit],
+    history: pd.DataFrame,
+    freq: Frequency,
+    groups: Mapping[str, dict[str, str]] | None = None,
+) -> list[SeriesInfo]:
+    """Write the artifacts of ``fits`` (in order) into a staging directory.
+
+    A fit whose ``model_json`` is empty was already streamed to ``prophet/<i>.json`` by training.
+    ``groups`` maps a series id to its attribute values (``--group-cols``), stored in series.json.
+    """
+    groups = groups or {}
+    (directory / "prophet").mkdir(exist_ok=True)
+    infos = []
+    grouped = dict(tuple(history.groupby(SERIES_ID, sort=False)))
+    for i, fit in enumerate(fits):
+        if fit.model_json:
+            (directory / "prophet" / f"{i}.json").write_text(fit.model_json)
+        h = grouped[fit.series_id]
+        end = h[DS].iloc[-1]
+        horizon_end = pd.date_range(end, periods=fit.yhat.size + 1, freq=freq.alias)[-1]
+        infos.append(
+            SeriesInfo(
+                series_id=fit.series_id,
+                freq=freq.alias,
+                history_start=f"{h[DS].iloc[0]:%Y-%m-%d}",
+                history_end=f"{end:%Y-%m-%d}",
+                horizon_end=f"{horizon_end:%Y-%m-%d}",
+                n_obs=len(h),
+                backtest=fit.backtest,
+                model=fit.model,
+                prophet_weight=fit.prophet_weight,
+                multiplicative=fit.multiplicative,
+                error_scale=float(fit.error_scale),
+                groups=dict(groups.get(fit.series_id, {})),
+            )
+        )
+    kept = history[history[SERIES_ID].isin([f.series_id for f in fits])]
+    kept.to_parquet(directory / "history.parquet", index=False)
+    np.save(directory / "yhat.npy", np.stack([f.yhat for f in fits]).astype(np.float64))
+    np.save(directory / "paths.npy", np.stack([f.paths for f in fits if f.paths is not None]).astype(np.float32))
+    (directory / "series.json").write_text(json.dumps([i.__dict__ for i in infos], indent=1))
+    return infos
+
+
+def load_forecast(directory: Path, manifest: dict[str, Any]) -> ForecastModel:
+    """Load a verified version directory (see ``Registry.open_version``)."""
+    infos = [SeriesInfo(**d) for d in json.loads((directory / "series.json").read_text())]
+    history = pd.read_parquet(directory / "history.parquet")
+    values = {sid: g[Y].to_numpy(dtype=np.float64) for sid, g in history.groupby(SERIES_ID, sort=False)}
+    return ForecastModel(
+        version=manifest["version"],
+        manifest=manifest,
+        freq=Frequency(manifest["freq"]),
+        infos=infos,
+        history=[values[i.series_id] for i in infos],
+        yhat=np.load(directory / "yhat.npy"),
+        paths=np.load(directory / "paths.npy"),
+    )
+
+
+class ForecastModel:
+    """A loaded forecast version: answers period sums and forecasts from arrays alone."""
+
+    def __init__(
+        self,
+        version: str,
+        manifest: dict[str, Any],
+        freq: Frequency,
+        infos: list[SeriesInfo],
+        history: list[np.ndarray],
+        yhat: np.ndarray,
+        paths: np.ndarray,
+    ) -> None:
+        self.version = version
+        self.manifest = manifest
+        self.freq = freq
+        self.infos = infos
+        self._index = {info.series_id: i for i, info in enumerate(infos)}
+        self._history_cum = [np.concatenate([[0.0], np.cumsum(h)]) for h in history]
+        self._yhat = yhat
+        n_series, n_samples, horizon = paths.shape
+        cum = np.zeros((n_series, horizon + 1, n_samples), dtype=np.float32)
+        cum[:, 1:, :] = np.cumsum(paths.transpose(0, 2, 1), axis=1, dtype=np.float64)
+        self._cum = cum
+        # Dates as proleptic ordinals in plain lists: bisect on them costs a fraction of numpy
+        # scalar calls, and this is the per-request path.
+        self._timelines = [
+            [d.toordinal() for d in pd.date_range(info.history_start, periods=len(h) + yhat.shape[1], freq=freq.alias)]
+            for info, h in zip(infos, history, strict=True)
+        ]
+        # (series position, level) -> per-step interval bands, oldest evicted first.
+        self._band_cache: dict[tuple[int, float], tuple[np.ndarray, np.ndarray]] = {}
+        self._band_lock = threading.Lock()
+        self._groups: dict[str, dict[str, int]] | None = None
+
+    @property
+    def horizon(self) -> int:
+        return int(self._yhat.shape[1])
+
+    @property
+    def n_samples(self) -> int:
+        return int(self._cum.shape[2])
+
+    @property
+    def trained_at(self) -> pd.Timestamp:
+        return pd.Timestamp(self.manifest["created_at"])
+
+    def info(self, series_id: str) -> SeriesInfo:
+        return self.infos[self._position(series_id)]
+
+    def _position(self, series_id: str) -> int:
+        try:
+            return self._index[series_id]
+        except KeyError:
+            raise NotFound(
+                f"unknown series {series_id!r}: this model ({self.version}) has "
+                f"{len(self.infos)} series; list them with GET /v1/series"
+            ) from None
+
+    def period_sum(self, series_id: str, start: dt.date, end: dt.date) -> PeriodSum:
+        """Samples of the total over the periods whose ``ds`` lies in [start, end] (inclusive)."""
+        i = self._position(series_id)
+        info = self.infos[i]
+        if end < start:
+            raise InvalidInput(f"end ({end:%Y-%m-%d}) is before start ({start:%Y-%m-%d})")
+        timeline = self._timelines[i]
+        first_day, last_day = start.toordinal(), end.toordinal()
+        if first_day < timeline[0] or last_day > timeline[-1]:
+            raise OutOfRange(
+                f"period {start:%Y-%m-%d}..{end:%Y-%m-%d} is outside what the model covers for series "
+                f"{series_id!r}: choose dates within {info.history_start}..{info.horizon_end} "
+                "(history + forecast horizon)"
+            )
+        a = bisect.bisect_left(timeline, first_day)
+        b = bisect.bisect_right(timeline, last_day)  # exclusive
+        if a >= b:
+            raise OutOfRange(
+                f"no {self.freq.kind} period of series {series_id!r} is dated within "
+                f"{start:%Y-%m-%d}..{end:%Y-%m-%d} ({self.freq.alias} periods are labelled by one date)"
+            )
+        n_hist = len(self._history_cum[i]) - 1
+        cum = self._history_cum[i]
+        actual = float(cum[min(b, n_hist)] - cum[min(a, n_hist)])
+        fa, fb = max(a, n_hist) - n_hist, max(b, n_hist) - n_hist
+        if fb > fa:
+            totals = (self._cum[i, fb] - self._cum[i, fa]).astype(np.float64) + actual
+        else:
+            totals = np.full(self.n_samples, actual)
+        return PeriodSum(min(b, n_hist) - min(a, n_hist), fb - fa, actual, totals)
+
+    def forecast(self, series_id: str, horizon: int | None, level: float) -> dict[str, list]:
+        """Point forecast with the central ``level`` interval (0 < level < 100) per period."""
+        i = self._position(series_id)
+        h = self.horizon if horizon is None else horizon
+        if not 1 <= h <= self.horizon:
+            raise OutOfRange(f"horizon must be between 1 and {self.horizon} periods (the trained horizon), got {h}")
+        if not 0 < level < 100:
+            raise InvalidInput(f"level must be a percentage between 0 and 100 (exclusive), got {level}")
+        lower, upper = self._bands(i, float(level))
+        n_hist = len(self._history_cum[i]) - 1
+        ds = [dt.date.fromordinal(d) for d in self._timelines[i][n_hist : n_hist + h]]
+        return {DS: ds, "yhat": self._yhat[i, :h].tolist(), "lower": lower[:h].tolist(), "upper": upper[:h].tolist()}
+
+    def has_bands(self, series_id: str, level: float) -> bool:
+        """Whether ``forecast`` at this level is a cached lookup (else it computes quantiles, ~ms)."""
+        return (self._position(series_id), float(level)) in self._band_cache
+
+    def _bands(self, i: int, level: float) -> tuple[np.ndarray, np.ndarray]:
+        cached = self._band_cache.get((i, level))
+        if cached is not None:
+            return cached
+        alpha = (1 - level / 100) / 2
+        steps = np.diff(self._cum[i], axis=0)  # (horizon, n_samples) per-period samples
+        lower, upper = np.quantile(steps, [alpha, 1 - alpha], axis=1)
+        with self._band_lock:
+            if len(self._band_cache) >= BAND_CACHE_SIZE:
+                del self._band_cache[next(iter(self._band_cache))]
+            self._band_cache[(i, level)] = (lower, upper)
+        return lower, upper
+
+    # --- groups -------------------------------------------------------------------------------
+
+    def groups(self) -> dict[str, dict[str, int]]:
+        """Each attribute column with its values and how many series hold each."""
+        if self._groups is None:
+            self._groups = self._count_groups()
+        return self._groups
+
+    def _count_groups(self) -> dict[str, dict[str, int]]:
+        out: dict[str, dict[str, int]] = {}
+        for info in self.infos:
+            for col, value in info.groups.items():
+                out.setdefault(col, {}).setdefault(value, 0)
+                out[col][value] += 1
+        return {col: dict(sorted(values.items())) for col, values in sorted(out.items())}
+
+    def members(self, group: Mapping[str, str]) -> list[str]:
+        """Series whose attributes match every key of ``group`` (all series for ``{}``)."""
+        known = self.groups()
+        for col, value in group.items():
+            if col not in known:
+                cols = ", ".join(known) or "none (train with --group-cols)"
+                raise NotFound(f"unknown group column {col!r}; this model's group columns: {cols}")
+            if value not in known[col]:
+                raise NotFound(f"unknown {col} {value!r}; available: {', '.join(known[col])}")
+        found = [i.series_id for i in self.infos if all(i.groups.get(c) == v for c, v in group.items())]
+        if not found:
+            raise NotFound(f"no series matches group {dict(group)!r}; see GET /v1/groups")
+        return found
+
+    # --- posted actuals and pace --------------------------------------------------------------
+
+    def forecast_step(self, series_id: str, day: dt.date) -> int:
+        """The horizon step (0-based) of ``day`` for a series; InvalidInput when it is not one."""
+        i = self._position(series_id)
+        info = self.infos[i]
+        timeline = self._timelines[i]
+        n_hist = len(self._history_cum[i]) - 1
+        pos = bisect.bisect_left(timeline, day.toordinal())
+        if pos >= len(timeline) or timeline[pos] != day.toordinal():
+            if timeline[0] <= day.toordinal() <= timeline[-1]:
+                raise InvalidInput(
+                    f"{day:%Y-%m-%d} is not a period date of series {series_id!r} ({self.freq.alias} periods)"
+                )
+            raise OutOfRange(
+                f"{day:%Y-%m-%d} is outside the forecast horizon of series {series_id!r} "
+                f"(after {info.history_end}, up to {info.horizon_end})"
+            )
+        if pos < n_hist:
+            raise OutOfRange(
+                f"{day:%Y-%m-%d} lies in the training history of series {series_id!r} (ends "
+                f"{info.history_end}): post actuals after it, up to {info.horizon_end}"
+            )
+        return pos - n_hist
+
+    def _z(self, i: int, steps: np.ndarray, values: np.ndarray) -> np.ndarray:
+        """Standardised errors of ``values`` at horizon ``steps`` (the calibration's scale)."""
+        info, yhat = self.infos[i], self._yhat[i, steps]
+        if info.multiplicative:
+            z = np.log(np.maximum(values, 1e-9)) - np.log(np.maximum(yhat, 1e-9))[..., None]
+        else:
+            z = values - yhat[..., None]
+        return z / (info.error_scale or 1.0)
+
+    def pace_sum(
+        self, series_ids: Sequence[str], start: dt.date, end: dt.date, posted: Posted | None = None
+    ) -> PaceSum:
+        """Joint total of ``series_ids`` over [start, end], with posted actuals counted and conditioned on.
+
+        Posted actuals count for their periods, and each series' remaining paths are moved by
+        what its actuals revealed (a regression adjustment, as in regression ABC): with m_obs the
+        mean standardised error of the posted actuals and m_j the same mean along sample path j,
+        the error of path j at a remaining step h becomes z_jh + beta_h (m_obs - m_j), where beta_h
+        is the regression slope of z_h on m across the paths (how much of an early miss persists
+        to step h; clipped to [0, 2]). A run of low actuals therefore lowers the rest of the period
+        as much as the backtest errors say misses persist, every path keeps its own shape and
+        spread, and sample j stays one joint scenario for all series (nothing is resampled).
+        """
+        return self.pace_parts([(series_ids, start, end)], posted)[0]
+
+    def _posted_steps(self, sid: str, posted: Posted) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Horizon steps, values and (k, n_samples) sample values of a series' posted actuals."""
+        i = self._index[sid]
+        timeline = self._timelines[i]
+        n_hist = len(self._history_cum[i]) - 1
+        rows = [(d, y) for d, y in posted.get(sid, ()) if d > timeline[n_hist - 1]]
+        steps = np.array([bisect.bisect_left(timeline, d) - n_hist for d, _ in rows], dtype=int)
+        values = np.array([y for _, y in rows], dtype=float)
+        ok = steps < self.horizon
+        steps, values = steps[ok], values[ok]
+        return steps, values, self._step_values(i, steps)
+
+    def _step_values(self, i: int, steps: np.ndarray) -> np.ndarray:
+        return (self._cum[i, steps + 1] - self._cum[i, steps]).astype(np.float64)
+
+    def _conditioned(self, i: int, steps: np.ndarray, obs: tuple[np.ndarray, np.ndarray, np.ndarray]) -> np.ndarray:
+        """(n_samples,) sum over ``steps`` of the paths adjusted to the posted actuals ``obs``."""
+        paths = self._step_values(i, steps)  # (k, n)
+        obs_steps, values, obs_paths = obs
+        m_path = self._z(i, obs_steps, obs_paths).mean(axis=0)  # (n,)
+        m_obs = float(self._z(i, obs_steps, values[:, None]).mean())
+        var = float(np.var(m_path))
+        if var <= 0:
+            return paths.sum(axis=0)
+        z = self._z(i, steps, paths)  # (k, n)
+        beta = np.clip(((z - z.mean(axis=1, keepdims=True)) @ (m_path - m_path.mean())) / (m_path.size * var), 0, 2)
+        shift = self.infos[i].error_scale * beta[:, None] * (m_obs - m_path)[None, :]
+        if self.infos[i].multiplicative:
+            return (paths * np.exp(shift)).sum(axis=0)
+        adjusted = paths + shift
+        return (np.clip(adjusted, 0.0, None) if (paths >= 0).all() else adjusted).sum(axis=0)
+
+    def pace_parts(
+        self, parts: Sequence[tuple[Sequence[str], dt.date, dt.date]], posted: Posted | None = None
+    ) -> list[PaceSum]:
+        """``pace_sum`` of several (series ids, start, end) parts; sample j is one scenario in all.
+
+        The parts' totals can therefore be added (decomposition, group totals).
+        """
+        posted = posted or {}
+        seen: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        out = []
+        for series_ids, start, end in parts:
+            actual, elapsed, remaining_periods = 0.0, 0, 0
+            remaining = np.zeros(self.n_samples)
+            for sid in series_ids:
+                part = self.period_sum(sid, start, end)
+                i = self._index[sid]
+                n_hist = len(self._history_cum[i]) - 1
+                fa = max(bisect.bisect_left(self._timelines[i], start.toordinal()), n_hist) - n_hist
+                fb = max(bisect.bisect_right(self._timelines[i], end.toordinal()), n_hist) - n_hist
+                if sid not in posted:  # the common case: the paths' period total as it is
+                    actual += part.actual
+                    elapsed = max(elapsed, part.periods_actual)
+                    remaining_periods = max(remaining_periods, part.periods_forecast)
+                    remaining += part.totals - part.actual
+                    continue
+                if sid not in seen:
+                    seen[sid] = self._posted_steps(sid, posted)
+                steps, values, _ = seen[sid]
+                inside = (steps >= fa) & (steps < fb)
+                if steps.size:
+                    todo = np.setdiff1d(np.arange(fa, fb), steps[inside])
+                    forecast_part = self._conditioned(i, todo, seen[sid]) if todo.size else np.zeros(self.n_samples)
+                else:
+                    forecast_part = part.totals - part.actual
+                actual += part.actual + float(values[inside].sum())
+                elapsed_i = part.periods_actual + int(inside.sum())
+                elapsed = max(elapsed, elapsed_i)
+                remaining_periods = max(remaining_periods, part.periods_actual + part.periods_forecast - elapsed_i)
+                remaining += forecast_part
+            out.append(PaceSum(actual, elapsed, remaining_periods, remaining, remaining + actual))
+        return out

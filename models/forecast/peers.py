@@ -1,0 +1,78 @@
+"""The reference forecasters that ``sentinel evaluate`` compares ours against.
+
+Each returns a ``PeerForecast``: a point forecast plus, where the method has one, either joint
+sample paths (Prophet) or per-step normal marginals (AutoETS's intervals). A period-sum
+probability from per-step marginals has to assume independent steps; that is the honest best
+such a peer can do, and it is labelled so in the report.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from models.forecast.contracts import DS, Frequency, Y
+
+__all__ = ["PeerForecast", "auto_ets", "prophet_default", "seasonal_naive"]
+
+_Z80 = 1.2815515655446004
+
+
+@dataclass
+class PeerForecast:
+    yhat: np.ndarray
+    paths: np.ndarray | None = None  # (n_samples, H) joint sample paths
+    sd: np.ndarray | None = None  # (H,) normal marginal standard deviations
+
+    def interval(self, level: float) -> tuple[np.ndarray, np.ndarray] | None:
+        if self.paths is not None:
+            lo, hi = np.quantile(self.paths, [(1 - level) / 2, (1 + level) / 2], axis=0)
+            return lo, hi
+        if self.sd is not None:
+            from scipy.stats import norm
+
+            z = norm.ppf((1 + level) / 2)
+            return self.yhat - z * self.sd, self.yhat + z * self.sd
+        return None
+
+    def probability_at_least(self, target: float) -> float | None:
+        """P(sum over the horizon ≥ target)."""
+        if self.paths is not None:
+            return float(np.mean(self.paths.sum(axis=1) >= target))
+        if self.sd is not None:
+            from scipy.stats import norm
+
+            return float(norm.sf(target, loc=self.yhat.sum(), scale=max(np.sqrt((self.sd**2).sum()), 1e-12)))
+        return None
+
+
+def prophet_default(history: pd.DataFrame, freq: Frequency, horizon: int, n_samples: int = 1000) -> PeerForecast:
+    """Prophet exactly as it comes (default settings), with its own predictive samples."""
+    from prophet import Prophet
+
+    model = Prophet(uncertainty_samples=n_samples)
+    model.fit(history[[DS, Y]])
+    future = pd.DataFrame({DS: pd.date_range(history[DS].iloc[-1], periods=horizon + 1, freq=freq.alias)[1:]})
+    np.random.seed(0)
+    paths = model.predictive_samples(future)["yhat"].T
+    return PeerForecast(model.predict(future)["yhat"].to_numpy(), paths=paths)
+
+
+def auto_ets(history: pd.DataFrame, freq: Frequency, horizon: int) -> PeerForecast:
+    """statsforecast's AutoETS with its 80% interval read as a normal marginal per step."""
+    from statsforecast.models import AutoETS
+
+    y = history[Y].to_numpy(dtype=float)
+    season = freq.season_length if len(y) >= 2 * freq.season_length + 2 else 1
+    out = AutoETS(season_length=season).fit(y).predict(h=horizon, level=[80])
+    sd = (out["hi-80"] - out["lo-80"]) / (2 * _Z80)
+    return PeerForecast(out["mean"], sd=sd)
+
+
+def seasonal_naive(history: pd.DataFrame, freq: Frequency, horizon: int) -> PeerForecast:
+    """Last season repeated: a point forecast only."""
+    y = history[Y].to_numpy(dtype=float)
+    m = freq.season_length if len(y) >= freq.season_length else 1
+    return PeerForecast(np.resize(y[-m:], horizon) if m > 1 else np.repeat(y[-1], horizon))

@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+from pydantic_core import to_json
+
+from service.api.schemas import ErrorBody, ForecastResponse
+from service.deps import Forecasts
+
+router = APIRouter(prefix="/v1", tags=["forecast"])
+
+
+@router.get(
+    "/forecast/{series_id}",
+    response_model=ForecastResponse,
+    responses={404: {"model": ErrorBody}, 422: {"model": ErrorBody}},
+    summary="Point forecast and central interval per period",
+)
+async def forecast(
+    series_id: str,
+    model: Forecasts,
+    horizon: Annotated[int | None, Query(ge=1, description="periods ahead (default: the trained horizon)")] = None,
+    level: Annotated[float, Query(gt=0, lt=100, description="interval level in percent")] = 80.0,
+) -> Response:
+    # The first request per (series, level) computes quantiles over the sample paths (a few
+    # ms of CPU): that goes to a worker thread. Later ones are a cached lookup, answered on the
+    # event loop, because thread-pool hops under load cost far more than the lookup.
+    if model.has_bands(series_id, level):
+        columns = model.forecast(series_id, horizon, level)
+    else:
+        columns = await asyncio.to_thread(model.forecast, series_id, horizon, level)
+    points = [
+        {"ds": ds, "yhat": yhat, "lower": lo, "upper": hi}
+        for ds, yhat, lo, hi in zip(columns["ds"], columns["yhat"], columns["lower"], columns["upper"], strict=True)
+    ]
+    content = {
+        "series_id": series_id,
+        "model_version": model.version,
+        "freq": model.freq.alias,
+        "level": level,
+        "points": points,
+    }
+    return Response(to_json(content), media_type="application/json")

@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+
+from models.errors import NotFound
+from models.kri.observations import Observation, check_observations
+from service.api.schemas import ErrorBody, ObservationBatch
+from service.auth import ReadKey, WriteKey
+
+router = APIRouter(prefix="/v1/kri", tags=["kri"])
+
+
+def _iso(t: dt.datetime | None) -> str | None:
+    return None if t is None else t.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+
+
+@router.post(
+    "/observations",
+    responses={401: {"model": ErrorBody}, 403: {"model": ErrorBody}, 422: {"model": ErrorBody}},
+    summary="Push observed KRI values (idempotent per kri, labels and ts; a rejected batch stores nothing)",
+)
+async def push_observations(body: ObservationBatch, request: Request, _: WriteKey) -> dict[str, int]:
+    kris = request.app.state.kri_engine.kris
+    now = dt.datetime.now(dt.UTC)
+    batch = check_observations([Observation(o.kri, o.value, o.ts, o.labels) for o in body.observations], kris, now)
+    added = await asyncio.to_thread(request.app.state.kri_store.add_observations, batch, now)
+    request.app.state.kri_wake.set()  # evaluate now rather than at the next tick
+    return {"accepted": len(batch), "stored": added, "duplicates": len(batch) - added}
+
+
+@router.get("", summary="Every KRI: thresholds, latest values, alert state and since when")
+def list_kris(
+    request: Request, _: ReadKey, name: str | None = Query(None, description="only this KRI")
+) -> dict[str, Any]:
+    engine = request.app.state.kri_engine
+    if name is not None and name not in engine.kris:
+        raise NotFound(f"unknown KRI {name!r}; configured: {', '.join(sorted(engine.kris))}")
+    out = []
+    for status in engine.status.values():
+        kri = status.kri
+        if name is not None and kri.name != name:
+            continue
+        values = [
+            {**v, "ts": _iso(v["ts"]), "since": _iso(v["since"])}
+            for v in sorted(status.values, key=lambda v: sorted(v["labels"].items()))
+        ]
+        worst = max(
+            values,
+            key=lambda v: (v["state"] == "firing", v["severity"] == "critical", v["state"] == "pending"),
+            default=None,
+        )
+        out.append(
+            {
+                "name": kri.name,
+                "description": kri.description,
+                "source": kri.source,
+                "direction": kri.direction,
+                "thresholds": kri.thresholds(),
+                "labels": dict(kri.labels),
+                "runbook_url": kri.runbook_url,
+                "state": "no_data" if status.no_data else worst["state"] if worst else "no_data",
+                "severity": worst["severity"] if worst else None,
+                "since": worst["since"] if worst else None,
+                "no_data_reason": status.no_data,
+                "values": values,
+            }
+        )
+    return {"kris": out}

@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from service.api.schemas import ErrorBody, SeriesDetail, SeriesList
+from service.deps import Forecasts
+
+router = APIRouter(prefix="/v1", tags=["forecast"])
+
+
+@router.get("/series", response_model=SeriesList, summary="Series the champion forecast model covers")
+async def list_series(model: Forecasts) -> dict[str, object]:
+    return {"series": [info.public(model.version) for info in model.infos]}
+
+
+@router.get(
+    "/series/{series_id}",
+    response_model=SeriesDetail,
+    responses={404: {"model": ErrorBody}},
+    summary="One series: its model choice, backtest accuracy and calibration",
+)
+async def series_detail(series_id: str, model: Forecasts) -> dict[str, object]:
+    info = model.info(series_id)
+    libraries = model.manifest.get("calibration", {}).get("libraries", {})
+    calibration = libraries.get("multiplicative" if info.multiplicative else "additive", {})
+    return {**info.public(model.version), "backtest": info.backtest, "calibration": calibration}
+
+
+@router.get("/groups", summary="Group columns (from training's --group-cols), their values and member counts")
+async def list_groups(model: Forecasts) -> dict[str, object]:
+    return {
+        "columns": {
+            col: [{"value": v, "series": n} for v, n in values.items()] for col, values in model.groups().items()
+        },
+        "total_series": len(model.infos),
+        "model_version": model.version,
+    }

@@ -1,0 +1,105 @@
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from typing import Any
+
+import numpy as np
+from fastapi import APIRouter, Request, Response
+
+from models.planning.decomposition import decompose
+from models.planning.pace import resolve_period, subject_ids
+from models.planning.periods import month_ranges, quarter_ranges
+from models.planning.targets import StoredTarget, target_status
+from service.api.schemas import DecomposeRequest, ErrorBody, TargetIn
+from service.auth import ReadKey, WriteKey
+
+router = APIRouter(prefix="/v1/targets", tags=["planning"])
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorBody},
+    403: {"model": ErrorBody},
+    404: {"model": ErrorBody},
+    422: {"model": ErrorBody},
+}
+
+
+@router.post("/decompose", responses=_ERRORS, summary="Split a total target over series, months or quarters")
+def decompose_target(body: DecomposeRequest, request: Request, _: ReadKey) -> dict[str, Any]:
+    state = request.app.state
+    model = state.models.require_forecast()
+    fiscal = state.settings.fiscal_year_start_month
+    start, end = resolve_period(body.period, body.start, body.end, fiscal)
+    if body.series_ids is not None:
+        ids = list(dict.fromkeys(body.series_ids))
+        for sid in ids:
+            model.info(sid)  # NotFound naming an unknown series
+    else:
+        ids = model.members(body.group or {})
+    for sid in ids:  # a period outside the horizon is named as asked, not as one of its months
+        model.period_sum(sid, start, end)
+    if body.by == "series":
+        names = ids
+        parts = [([sid], start, end) for sid in ids]
+    else:
+        ranges = month_ranges(start, end) if body.by == "month" else quarter_ranges(start, end, fiscal)
+        names = [name for name, _ in ranges]
+        parts = [(ids, a, b) for _, (a, b) in ranges]
+    sums = model.pace_parts(parts, state.planning.posted)
+    result = decompose(names, np.stack([s.totals for s in sums]), body.target, body.method)
+    return {
+        "period": body.period,
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+        "by": body.by,
+        "method": result.method,
+        "series_count": len(ids),
+        "total": {
+            "target": result.total_target,
+            "expected": result.total_expected,
+            "probability": result.total_probability,
+        },
+        "common_probability": None if result.common_probability is None else round(result.common_probability, 4),
+        "parts": [p.__dict__ for p in result.parts],
+        "model_version": model.version,
+    }
+
+
+@router.post("", status_code=201, responses=_ERRORS, summary="Register a named target (series or group, period)")
+def register_target(body: TargetIn, request: Request, _: WriteKey) -> dict[str, Any]:
+    state = request.app.state
+    model = state.models.require_forecast()
+    start, end = resolve_period(body.period, body.start, body.end, state.settings.fiscal_year_start_month)
+    group = {} if body.total else body.group
+    target = StoredTarget(
+        name=body.name,
+        series_id=body.series_id,
+        group=group,
+        period=body.period,
+        start=start,
+        end=end,
+        amount=body.amount,
+        owner=body.owner,
+        created_at=dt.datetime.now(dt.UTC),
+    )
+    # Checked against the served model first: an unknown series or group or a period outside
+    # the horizon is refused rather than stored as a target that can never be assessed.
+    ids = subject_ids(model, target.series_id, target.group)
+    model.pace_sum(ids, start, end)
+    state.planning.add_target(target)
+    state.kri_wake.set()
+    return target_status(model, target, state.cutoffs, state.planning.posted)
+
+
+@router.get("", summary="Registered targets with their current probability, verdict and pace")
+def list_targets(request: Request, _: ReadKey) -> dict[str, Any]:
+    state = request.app.state
+    model = state.models.require_forecast()
+    posted = state.planning.posted
+    return {"targets": [target_status(model, t, state.cutoffs, posted) for t in state.planning.list_targets()]}
+
+
+@router.delete("/{name}", status_code=204, responses=_ERRORS, summary="Remove a registered target")
+async def delete_target(name: str, request: Request, _: WriteKey) -> Response:
+    await asyncio.to_thread(request.app.state.planning.delete_target, name)
+    request.app.state.kri_wake.set()
+    return Response(status_code=204)

@@ -1,0 +1,56 @@
+"""The service's database: engine set-up and Alembic migrations.
+
+``SENTINEL_DATABASE_URL`` picks the database: SQLite by default (``sqlite:///var/sentinel.db``,
+relative to the working directory, its directory created on demand), PostgreSQL with a
+``postgresql+psycopg://user:pass@host/db`` URL. The schema is owned by Alembic revisions in
+``service/migrations/versions``; a later feature adds its tables with a new revision.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+
+from service.db import tables
+
+__all__ = ["connect", "metadata", "upgrade"]
+
+metadata = tables.metadata
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+def connect(url: str) -> Engine:
+    """An engine for ``url``; for SQLite, the parent directory is created and WAL mode enabled."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(url, pool_pre_ping=True)
+    if parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+        cursor = dbapi_connection.cursor()
+        # WAL lets the API read while the evaluation loop writes; a committed row survives kill -9.
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    return engine
+
+
+def alembic_config(engine: Engine) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["engine"] = engine
+    return config
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema up to ``revision`` (idempotent: a current schema is left as it is)."""
+    command.upgrade(alembic_config(engine), revision)

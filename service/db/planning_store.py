@@ -1,0 +1,123 @@
+"""Reads and writes of posted sales actuals and registered targets (SQLAlchemy Core, any dialect).
+
+Actuals are also held in memory, per series as sorted ``(ordinal day, y)`` lists, because the
+feasibility hot path reads them on every request: the cache is filled at start-up, updated on
+every write in this process, and re-read by ``refresh`` (called on each KRI evaluation tick, so
+other worker processes see new actuals within one tick).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Engine, delete, insert, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
+
+from models.errors import InvalidInput, NotFound
+from models.planning.targets import StoredTarget
+from service.db.tables import actuals, targets
+
+__all__ = ["PlanningStore"]
+
+
+class PlanningStore:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._lock = threading.Lock()
+        self._actuals: dict[str, list[tuple[int, float]]] = {}
+
+    # --- actuals ------------------------------------------------------------------------------
+
+    def upsert_actuals(self, rows: Sequence[tuple[str, dt.date, float]], now: dt.datetime) -> None:
+        """Insert or replace each (series_id, ds) value, all in one transaction."""
+        values = [{"series_id": s, "ds": d, "y": y, "received_at": now} for s, d, y in rows]
+        dialect = self.engine.dialect.name
+        stmt: Any
+        if dialect == "postgresql":
+            stmt = pg_insert(actuals)
+        elif dialect == "sqlite":
+            stmt = sqlite_insert(actuals)
+        else:  # pragma: no cover - other dialects are not supported
+            raise RuntimeError(f"unsupported database dialect {dialect!r}")
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["series_id", "ds"], set_={"y": stmt.excluded.y, "received_at": stmt.excluded.received_at}
+        )
+        with self.engine.begin() as conn:
+            conn.execute(stmt, values)
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Re-read every posted actual into the in-memory cache."""
+        loaded: dict[str, list[tuple[int, float]]] = {}
+        with self.engine.connect() as conn:
+            for sid, ds, y in conn.execute(select(actuals.c.series_id, actuals.c.ds, actuals.c.y)):
+                loaded.setdefault(sid, []).append((ds.toordinal(), float(y)))
+        for rows in loaded.values():
+            rows.sort()
+        with self._lock:
+            self._actuals = loaded
+
+    @property
+    def posted(self) -> dict[str, list[tuple[int, float]]]:
+        """series id -> sorted [(ordinal day, y)] (a snapshot; never mutated in place)."""
+        return self._actuals
+
+    def recent(self, series_id: str, since: dt.date) -> list[tuple[dt.date, float]]:
+        """Posted actuals of a series on or after ``since`` (the KRI ``ActualsSource`` protocol)."""
+        first = since.toordinal()
+        return [(dt.date.fromordinal(d), y) for d, y in self._actuals.get(series_id, ()) if d >= first]
+
+    def available(self) -> str | None:
+        return None if self._actuals else "no actuals posted yet (POST /v1/actuals)"
+
+    # --- targets ------------------------------------------------------------------------------
+
+    def add_target(self, target: StoredTarget) -> None:
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(
+                    insert(targets).values(
+                        name=target.name,
+                        series_id=target.series_id,
+                        group_json=target.group,
+                        period=target.period,
+                        start=target.start,
+                        end=target.end,
+                        amount=target.amount,
+                        owner=target.owner,
+                        created_at=target.created_at,
+                    )
+                )
+        except IntegrityError:
+            raise InvalidInput(
+                f"a target named {target.name!r} already exists: choose another name or "
+                f"DELETE /v1/targets/{target.name} first"
+            ) from None
+
+    def list_targets(self) -> list[StoredTarget]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(targets).order_by(targets.c.name)).mappings().all()
+        return [
+            StoredTarget(
+                name=r["name"],
+                series_id=r["series_id"],
+                group=r["group_json"],
+                period=r["period"],
+                start=r["start"],
+                end=r["end"],
+                amount=float(r["amount"]),
+                owner=r["owner"],
+                created_at=r["created_at"],
+            )
+            for r in rows
+        ]
+
+    def delete_target(self, name: str) -> None:
+        with self.engine.begin() as conn:
+            if conn.execute(delete(targets).where(targets.c.name == name)).rowcount == 0:
+                raise NotFound(f"no target named {name!r}; list them with GET /v1/targets")

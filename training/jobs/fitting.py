@@ -1,0 +1,105 @@
+"""Fit every series of a history in parallel, then calibrate their distributions together.
+
+Two back ends: local processes (joblib's loky, the default) or a Dask cluster when a scheduler
+address is given (``--dask-scheduler tcp://HOST:PORT`` or ``SENTINEL_DASK_SCHEDULER``). On Dask
+each series is one task; results are taken as they complete, and when a ``spill_dir`` is given
+each series' Prophet JSON (the bulk of a fit: it embeds the training data) is written there at
+once and dropped from memory, so the driver holds only the small arrays calibration needs.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+import pandas as pd
+from joblib import Parallel, delayed
+from tqdm import tqdm
+
+from models.errors import InvalidInput
+from models.forecast.calibration import calibrate
+from models.forecast.contracts import DS, SERIES_ID, Frequency, Y
+from models.forecast.fit import ForecastConfig, SeriesFit, fit_series
+from training.logs import quiet_third_party
+
+__all__ = ["default_folds", "fit_all"]
+
+
+def default_folds(n_series: int) -> int:
+    """Rolling origins per series: enough that the pooled library holds ~100 error paths."""
+    return max(3, min(8, math.ceil(100 / max(n_series, 1))))
+
+
+def _fit_one(
+    series_id: str, history: pd.DataFrame, freq: Frequency, config: ForecastConfig, verbose: bool
+) -> SeriesFit:
+    quiet_third_party(verbose, fitting=True)  # runs in a worker process
+    return fit_series(series_id, history, freq, config)
+
+
+def _fit_on_dask(
+    groups: list[tuple[str, pd.DataFrame]],
+    freq: Frequency,
+    config: ForecastConfig,
+    scheduler: str,
+    spill_dir: Path | None,
+    verbose: bool,
+) -> Iterator[tuple[int, SeriesFit]]:
+    try:
+        from distributed import Client, as_completed
+    except ImportError as exc:
+        raise InvalidInput("--dask-scheduler needs the `distributed` package: pip install 'dask[distributed]'") from exc
+    try:
+        client = Client(scheduler, timeout="10s")
+    except OSError as exc:
+        raise InvalidInput(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from exc
+    with client:
+        futures = {
+            client.submit(_fit_one, sid, g, freq, config, verbose, key=f"fit-{i}-{sid}", pure=False): i
+            for i, (sid, g) in enumerate(groups)
+        }
+        for future in as_completed(futures):
+            i = futures.pop(future)
+            fit: SeriesFit = future.result()
+            future.release()
+            if spill_dir is not None:
+                (spill_dir / f"{i}.json").write_text(fit.model_json)
+                fit.model_json = ""  # on disk in the staging version; save_forecast skips it
+            yield i, fit
+
+
+def fit_all(
+    frame: pd.DataFrame,
+    freq: Frequency,
+    config: ForecastConfig,
+    *,
+    n_jobs: int = -1,
+    progress: bool = False,
+    verbose: bool = False,
+    desc: str = "fitting series",
+    scheduler: str | None = None,
+    spill_dir: Path | None = None,
+    groups: Mapping[str, Mapping[str, str]] | None = None,
+) -> tuple[list[SeriesFit], dict[str, object]]:
+    """Fit each series of ``frame`` (``series_id``, ``ds``, ``y``) and calibrate them jointly.
+
+    ``groups`` (series id -> group attribute values) keeps each group's members together in the
+    joint draws (see ``models.forecast.calibration``). Returns the fits in the order the series first
+    appear in ``frame``.
+    """
+    series = [(str(sid), g[[DS, Y]].reset_index(drop=True)) for sid, g in frame.groupby(SERIES_ID, sort=False)]
+    if scheduler:
+        if spill_dir is not None:
+            spill_dir.mkdir(parents=True, exist_ok=True)
+        slots: list[SeriesFit | None] = [None] * len(series)
+        arrived = _fit_on_dask(series, freq, config, scheduler, spill_dir, verbose)
+        for i, fit in tqdm(arrived, total=len(series), desc=desc, unit="series", disable=not progress):
+            slots[i] = fit
+        fits = [f for f in slots if f is not None]
+    else:
+        jobs = (delayed(_fit_one)(sid, g, freq, config, verbose) for sid, g in series)
+        results = Parallel(n_jobs=n_jobs, return_as="generator")(jobs)
+        fits = list(tqdm(results, total=len(series), desc=desc, unit="series", disable=not progress))
+    diagnostics = calibrate(fits, config.n_samples, config.nonnegative, config.seed, groups)
+    return fits, diagnostics

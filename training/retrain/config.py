@@ -1,0 +1,184 @@
+"""The ``retrain.yaml`` of ``sentinel retrain``: data sources, jobs and the promotion policy.
+
+Every mistake is reported as ``InvalidInput`` naming the file and the field (``jobs.forecast.horizon``),
+before any data is read or anything is fitted.
+"""
+
+from __future__ import annotations
+
+import glob
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from models.errors import InvalidInput
+from models.forecast.contracts import ColumnMapping
+from models.forecast.validation import ValidationRules
+
+__all__ = ["ForecastJob", "Policy", "RetrainConfig", "Source", "load_retrain_config"]
+
+JOB_FAMILIES = ("forecast", "churn")
+
+
+@dataclass(frozen=True)
+class Source:
+    """A path or glob; matching files are read with the same column mapping and concatenated."""
+
+    name: str
+    path: str
+    mapping: ColumnMapping
+    rules: ValidationRules
+
+    def files(self) -> list[Path]:
+        matches = sorted(glob.glob(self.path)) if glob.has_magic(self.path) else [self.path]
+        if not matches:
+            raise InvalidInput(f"sources.{self.name}.path: no file matches {self.path!r}")
+        return [Path(m) for m in matches]
+
+
+@dataclass(frozen=True)
+class ForecastJob:
+    source: str
+    horizon: int | None = None
+    samples: int = 1000
+    folds: int | None = None
+    country_holidays: str | None = None
+    seasonality_mode: str = "auto"
+    ensemble: bool = True
+
+
+@dataclass(frozen=True)
+class Policy:
+    """When a challenger replaces the champion (see training/retrain.py for the gate)."""
+
+    tolerance: float = 0.05  # challenger median MASE <= champion's x (1 + tolerance)
+    auc_tolerance: float = 0.01  # churn: challenger AUC >= champion's - auc_tolerance
+    max_level_shift_share: float = 0.2  # more series than this shifting level at once: a broken extract
+
+
+@dataclass(frozen=True)
+class RetrainConfig:
+    path: Path
+    sources: dict[str, Source]
+    forecast: ForecastJob | None
+    churn: dict[str, Any] | None
+    policy: Policy = field(default_factory=Policy)
+    registry: str | None = None
+    dask_scheduler: str | None = None
+
+
+class _Fields:
+    """Typed access to one mapping of the YAML, with errors that name the dotted field."""
+
+    def __init__(self, where: str, data: object, known: set[str]) -> None:
+        if not isinstance(data, dict):
+            raise InvalidInput(f"{where}: must be a mapping, got {type(data).__name__}")
+        unknown = set(data) - known
+        if unknown:
+            raise InvalidInput(f"{where}.{sorted(unknown)[0]}: unknown field (known: {', '.join(sorted(known))})")
+        self.where, self.data = where, data
+
+    def get(self, key: str, kind: type | tuple[type, ...], default: Any = None, *, required: bool = False) -> Any:
+        if key not in self.data or self.data[key] is None:
+            if required:
+                raise InvalidInput(f"{self.where}.{key}: required")
+            return default
+        value = self.data[key]
+        if isinstance(value, bool) and kind in (int, float, (int, float)):
+            raise InvalidInput(f"{self.where}.{key}: must be a number, got {value!r}")
+        if not isinstance(value, kind):
+            name = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+            raise InvalidInput(f"{self.where}.{key}: must be {name}, got {value!r}")
+        return value
+
+    def positive(self, key: str, kind: type, default: Any = None) -> Any:
+        value = self.get(key, kind, default)
+        if value is not None and value <= 0:
+            raise InvalidInput(f"{self.where}.{key}: must be positive, got {value!r}")
+        return value
+
+
+_SOURCE_FIELDS = {
+    "path", "id_col", "date_col", "value_col", "date_format", "aggregate", "freq",
+    "allow_negative", "fill_gaps", "min_length",
+}  # fmt: skip
+
+
+def _source(name: str, data: object, base: Path) -> Source:
+    f = _Fields(f"sources.{name}", data, _SOURCE_FIELDS)
+    path = f.get("path", str, required=True)
+    if not Path(path).is_absolute():
+        path = str(base / path)  # relative to the config file, so cron's working directory does not matter
+    mapping = ColumnMapping(
+        f.get("id_col", str, "series_id"), f.get("date_col", str, "ds"), f.get("value_col", str, "y")
+    )
+    fill = f.get("fill_gaps", str)
+    if fill not in (None, "zero", "interpolate"):
+        raise InvalidInput(f"sources.{name}.fill_gaps: must be zero or interpolate, got {fill!r}")
+    rules = ValidationRules(
+        freq=f.get("freq", str),
+        date_format=f.get("date_format", str),
+        aggregate=f.get("aggregate", str),
+        allow_negative=f.get("allow_negative", bool, False),
+        fill_gaps=fill,
+        min_length=f.positive("min_length", int),
+    )
+    return Source(name, path, mapping, rules)
+
+
+def _forecast_job(data: object, sources: dict[str, Source]) -> ForecastJob:
+    known = {"source", "horizon", "samples", "folds", "country_holidays", "seasonality_mode", "ensemble"}
+    f = _Fields("jobs.forecast", data, known)
+    source = f.get("source", str, required=True)
+    if source not in sources:
+        raise InvalidInput(f"jobs.forecast.source: no source named {source!r} (sources: {', '.join(sources)})")
+    mode = f.get("seasonality_mode", str, "auto")
+    if mode not in ("auto", "additive", "multiplicative"):
+        raise InvalidInput(f"jobs.forecast.seasonality_mode: must be auto, additive or multiplicative, got {mode!r}")
+    return ForecastJob(
+        source=source,
+        horizon=f.positive("horizon", int),
+        samples=f.positive("samples", int, 1000),
+        folds=f.positive("folds", int),
+        country_holidays=f.get("country_holidays", str),
+        seasonality_mode=mode,
+        ensemble=f.get("ensemble", bool, True),
+    )
+
+
+def load_retrain_config(path: str | Path) -> RetrainConfig:
+    """Parse and check ``retrain.yaml``; InvalidInput names the field at fault."""
+    p = Path(path)
+    try:
+        data = yaml.safe_load(p.read_text())
+    except OSError as exc:
+        raise InvalidInput(f"cannot read retrain config {str(p)!r}: {exc}") from exc
+    except yaml.YAMLError as exc:
+        raise InvalidInput(f"{p}: not valid YAML: {exc}") from exc
+    top = _Fields(str(p), data, {"registry", "sources", "jobs", "policy", "dask_scheduler"})
+    raw_sources = top.get("sources", dict, required=True)
+    sources = {name: _source(str(name), spec, p.parent) for name, spec in raw_sources.items()}
+    jobs = _Fields("jobs", top.get("jobs", dict, required=True), set(JOB_FAMILIES))
+    if not jobs.data:
+        raise InvalidInput(f"jobs: name at least one of {', '.join(JOB_FAMILIES)}")
+    forecast = _forecast_job(jobs.data["forecast"], sources) if jobs.data.get("forecast") is not None else None
+    churn = jobs.get("churn", dict)
+    pol = _Fields("policy", top.get("policy", dict, {}), {"tolerance", "auc_tolerance", "max_level_shift_share"})
+    policy = Policy(
+        tolerance=float(pol.get("tolerance", (int, float), 0.05)),
+        auc_tolerance=float(pol.get("auc_tolerance", (int, float), 0.01)),
+        max_level_shift_share=float(pol.get("max_level_shift_share", (int, float), 0.2)),
+    )
+    if policy.tolerance < 0 or policy.auc_tolerance < 0 or not 0 <= policy.max_level_shift_share <= 1:
+        raise InvalidInput("policy: tolerance and auc_tolerance must be >= 0, max_level_shift_share within 0..1")
+    return RetrainConfig(
+        path=p,
+        sources=sources,
+        forecast=forecast,
+        churn=churn,
+        policy=policy,
+        registry=top.get("registry", str),
+        dask_scheduler=top.get("dask_scheduler", str),
+    )
