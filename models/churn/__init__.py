@@ -1,1 +1,30 @@
-"""models/churn."""
+"""Churn: features from a customer table or a transaction log, the classifier pipeline and its
+search, the served model (scores, risk bands, drivers, revenue at risk) and its artifact.
+"""
+
+from models._lazy import lazy_exports
+
+_EXPORTS = {
+    "BANDS": "model",
+    "ChurnModel": "model",
+    "ChurnScores": "model",
+    "FeatureSchema": "features",
+    "SearchResult": "pipeline",
+    "TransactionColumns": "transactions",
+    "build_baseline": "pipeline",
+    "build_pipeline": "pipeline",
+    "classification_metrics": "pipeline",
+    "clean_features": "features",
+    "fit_churn": "pipeline",
+    "frame_from_records": "features",
+    "infer_schema": "features",
+    "load_churn": "artifact",
+    "neutral_reference": "pipeline",
+    "parse_label": "features",
+    "risk_band": "model",
+    "save_churn": "artifact",
+    "search": "pipeline",
+    "transaction_features": "transactions",
+}
+__all__ = sorted(_EXPORTS)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -1,1 +1,26 @@
-"""models/planning."""
+"""Planning with the forecast: named periods, target feasibility, pace to target, splitting a total
+target into parts, and the standing of registered targets.
+"""
+
+from models._lazy import lazy_exports
+
+_EXPORTS = {
+    "Decomposition": "decomposition",
+    "Feasibility": "feasibility",
+    "Method": "decomposition",
+    "Part": "decomposition",
+    "Period": "periods",
+    "StoredTarget": "targets",
+    "VerdictCutoffs": "feasibility",
+    "assess": "feasibility",
+    "decompose": "decomposition",
+    "month_ranges": "periods",
+    "pace_answer": "pace",
+    "parse_period": "periods",
+    "quarter_ranges": "periods",
+    "resolve_period": "pace",
+    "subject_ids": "pace",
+    "target_status": "targets",
+}
+__all__ = sorted(_EXPORTS)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -1,4 +1,6 @@
-"""One APIRouter per resource."""
+"""One APIRouter per resource (series, forecast, feasibility, actuals, targets, churn, kri, alerts,
+health, metrics, admin), each beside the request and response schemas it declares.
+"""
 
 from service.api import (
     actuals,

@@ -1,1 +1,3 @@
-"""training/retrain."""
+"""``sentinel retrain``, the monthly job: its config, the promotion gate, the run and its report."""
+
+__all__ = ["config", "report", "run"]
