@@ -13,20 +13,12 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader
 
-from models.errors import InvalidInput, SentinelError
+from models.errors import Forbidden, InvalidInput, Unauthorized
 
-__all__ = ["ROLES", "AdminKey", "Forbidden", "ReadKey", "Unauthorized", "WriteKey", "parse_api_keys"]
+__all__ = ["ROLES", "AdminKey", "ReadKey", "WriteKey", "parse_api_keys"]
 
 ROLES = {"read": 1, "write": 2, "admin": 3}
 _header = APIKeyHeader(name="X-API-Key", auto_error=False, description="an API key from SENTINEL_API_KEYS")
-
-
-class Unauthorized(SentinelError):
-    code = "unauthorized"
-
-
-class Forbidden(SentinelError):
-    code = "forbidden"
 
 
 def parse_api_keys(text: str | None) -> list[tuple[bytes, str]]:

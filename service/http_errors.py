@@ -1,4 +1,8 @@
-"""The one place that maps errors to HTTP: ``{"error": code, "detail": message}``, never a traceback."""
+"""The one place that maps errors to HTTP: ``{"error": code, "detail": message}``, never a traceback.
+
+A domain error answers with the status its class carries (the tree in ``models/errors.py``);
+FastAPI's request validation gives 422 ``invalid_request``; anything else is a logged 500.
+"""
 
 from __future__ import annotations
 
@@ -9,21 +13,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from models.errors import ArtifactIntegrityError, InvalidInput, NotFound, SentinelError
-from service.auth import Forbidden, Unauthorized
-from service.model_store import NotReady
+from models.errors import SentinelError
 
 __all__ = ["error_response", "install_error_handlers"]
 
 log = logging.getLogger(__name__)
-_STATUS: tuple[tuple[type[SentinelError], int], ...] = (
-    (NotReady, 503),
-    (Unauthorized, 401),
-    (Forbidden, 403),
-    (NotFound, 404),
-    (InvalidInput, 422),
-    (ArtifactIntegrityError, 503),
-)
 
 
 def error_response(status: int, code: str, detail: str) -> JSONResponse:
@@ -32,8 +26,7 @@ def error_response(status: int, code: str, detail: str) -> JSONResponse:
 
 async def _sentinel_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, SentinelError)
-    status = next((s for kind, s in _STATUS if isinstance(exc, kind)), 500)
-    return error_response(status, exc.code, str(exc))
+    return error_response(exc.http_status, exc.code, str(exc))
 
 
 async def _request_invalid(_: Request, exc: Exception) -> JSONResponse:

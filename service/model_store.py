@@ -15,20 +15,14 @@ from typing import Any
 
 from models.churn.artifact import load_churn
 from models.churn.model import ChurnModel
-from models.errors import NoChampion, SentinelError
+from models.errors import NoChampion, NotReady
 from models.forecast.model import ForecastModel, load_forecast
 from models.registry import Registry
 from service.telemetry import Metrics
 
-__all__ = ["ModelStore", "NotReady"]
+__all__ = ["ModelStore"]
 
 log = logging.getLogger(__name__)
-
-
-class NotReady(SentinelError):
-    """The model a request needs is not loaded yet."""
-
-    code = "not_ready"
 
 
 _CHURN_HINT = (

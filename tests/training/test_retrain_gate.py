@@ -2,7 +2,8 @@
 
 import pandas as pd
 
-from training.retrain.run import EXIT_CRASHED, EXIT_INVALID, EXIT_REJECTED, JobResult, _data_changes, exit_code
+from training.cli.exit_codes import for_retrain
+from training.retrain.run import JobResult, _data_changes
 
 
 def frame(rows):
@@ -21,10 +22,10 @@ def test_data_changes_name_new_vanished_and_restated_series():
 
 
 def test_exit_code_reports_the_worst_outcome():
-    def job(status):
-        return JobResult("forecast", status)
+    def exit_code(*statuses):
+        return for_retrain(JobResult("forecast", status).status for status in statuses)
 
-    assert exit_code([job("promoted"), job("nothing-to-do")]) == 0
-    assert exit_code([job("promoted"), job("rejected")]) == EXIT_REJECTED
-    assert exit_code([job("rejected"), job("invalid-input")]) == EXIT_INVALID
-    assert exit_code([job("invalid-input"), job("failed")]) == EXIT_CRASHED
+    assert exit_code("promoted", "nothing-to-do") == 0
+    assert exit_code("promoted", "rejected") == 10
+    assert exit_code("rejected", "invalid-input") == 3
+    assert exit_code("invalid-input", "failed") == 1

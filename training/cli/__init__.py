@@ -1,9 +1,9 @@
 """``sentinel``: the single command line of sales-sentinel.
 
-Exit codes: 0 success, 2 usage error, 3 invalid input (validation report printed),
-4 not found (e.g. no champion), 5 artifact integrity failure, 1 anything unexpected.
-``sentinel retrain`` adds 10 (a challenger was rejected by the gate) and 11 (another retrain
-holds the lock); see training/retrain.py.
+Exit codes (``training/cli/exit_codes.py``): 0 success, 2 usage error, 3 invalid input (validation
+report printed), 4 not found (e.g. no champion), 5 artifact integrity failure, 1 anything
+unexpected; ``sentinel retrain`` adds 10 (the gate rejected a challenger) and 11 (another
+retrain holds the lock).
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ import os
 import sys
 from pathlib import Path
 
-from models.errors import ArtifactIntegrityError, InvalidInput, NotFound, SentinelError
+from models.errors import SentinelError
+from training.cli import exit_codes
 from training.cli.churn import train_churn_command
 from training.cli.forecast import evaluate_command, train_forecast_command
 from training.cli.ops import (
@@ -29,7 +30,6 @@ from training.cli.ops import (
 __all__ = ["main"]
 
 MODEL_FAMILIES = ("forecast", "churn")
-EXIT_CODES = ((InvalidInput, 3), (NotFound, 4), (ArtifactIntegrityError, 5), (SentinelError, 1))
 
 
 def _registry_arg(p: argparse.ArgumentParser) -> None:
@@ -218,10 +218,10 @@ def main(argv: list[str] | None = None) -> int:
         return handler(args)
     except SentinelError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return next(code for kind, code in EXIT_CODES if isinstance(exc, kind))
+        return exit_codes.for_error(exc)
     except KeyboardInterrupt:
         print("interrupted; nothing was promoted", file=sys.stderr)
-        return 130
+        return exit_codes.INTERRUPTED
 
 
 if __name__ == "__main__":

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 from pathlib import Path
 
 from models.errors import InvalidInput, NotFound
@@ -35,21 +34,17 @@ def sample_command(args: argparse.Namespace) -> int:
 
 def retrain_command(args: argparse.Namespace) -> int:
     from training.retrain.config import load_retrain_config
-    from training.retrain.run import RetrainLocked, run_retrain
+    from training.retrain.run import run_retrain
 
     config = load_retrain_config(args.config)
     registry = Registry(args.registry or config.registry or DEFAULT_REGISTRY)
-    try:
-        code, report, _ = run_retrain(
-            config,
-            registry,
-            dry_run=args.dry_run,
-            n_jobs=args.jobs,
-            scheduler=args.dask_scheduler or config.dask_scheduler,
-        )
-    except RetrainLocked as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 11
+    code, report, _ = run_retrain(  # RetrainLocked exits 11 through main(), like every error
+        config,
+        registry,
+        dry_run=args.dry_run,
+        n_jobs=args.jobs,
+        scheduler=args.dask_scheduler or config.dask_scheduler,
+    )
     print((report / "summary.txt").read_text(), end="")
     print(f"report: {report / 'report.html'}")
     return code

@@ -48,29 +48,25 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from models.errors import InvalidInput, NoChampion, SentinelError
+from models.errors import InvalidInput, NoChampion, RetrainLocked
 from models.forecast.contracts import DS, SERIES_ID, Frequency, Y
 from models.forecast.fit import ForecastConfig
 from models.forecast.model import ForecastModel, load_forecast
 from models.forecast.scores import mase, seasonal_naive_scale
 from models.forecast.validation import validate_sales
 from models.registry import Registry
+from training.cli import exit_codes
 from training.jobs.fitting import default_folds, fit_all
 from training.jobs.forecast import train_forecast
 from training.load import read_table
 from training.retrain.config import Policy, RetrainConfig, Source
 from training.retrain.report import write_report
 
-__all__ = ["EXIT_CRASHED", "EXIT_INVALID", "EXIT_LOCKED", "EXIT_REJECTED", "JobResult", "RetrainLocked", "run_retrain"]
+__all__ = ["JobResult", "run_retrain"]
 
 log = logging.getLogger(__name__)
-EXIT_REJECTED, EXIT_LOCKED, EXIT_INVALID, EXIT_CRASHED = 10, 11, 3, 1
 LEVEL_SHIFT_RATIO = 2.0  # actual / forecast total beyond x2 or below /2
 RESTATED_TOLERANCE = 0.01  # relative change of a series' total over the periods both extracts hold
-
-
-class RetrainLocked(SentinelError):
-    code = "locked"
 
 
 @dataclass
@@ -329,15 +325,6 @@ def _run_churn(config: RetrainConfig, registry: Registry, *, dry_run: bool = Fal
     return result
 
 
-def exit_code(results: list[JobResult]) -> int:
-    statuses = {r.status for r in results}
-    if "failed" in statuses:
-        return EXIT_CRASHED
-    if "invalid-input" in statuses:
-        return EXIT_INVALID
-    return EXIT_REJECTED if "rejected" in statuses else 0
-
-
 def run_retrain(
     config: RetrainConfig,
     registry: Registry,
@@ -371,7 +358,7 @@ def run_retrain(
             except Exception as exc:  # noqa: BLE001 - one failed job must not stop the others
                 log.exception("retrain job %s failed", name)
                 results.append(JobResult(name, "failed", [f"{type(exc).__name__}: {exc}"]))
-        code = exit_code(results)
+        code = exit_codes.for_retrain(r.status for r in results)
         meta = {
             "run_id": run_id,
             "config": str(config.path),
@@ -384,6 +371,6 @@ def run_retrain(
         write_report(work, meta, results)
         final = runs / run_id
         os.rename(work, final)
-        if code in (0, EXIT_REJECTED) and not dry_run:
+        if code in (exit_codes.OK, exit_codes.REJECTED) and not dry_run:
             registry.write_retrain_status({"run_id": run_id, "jobs": {r.model: r.status for r in results}})
         return code, final, results
