@@ -15,7 +15,6 @@ import argparse
 import asyncio
 import itertools
 import json
-import os
 import random
 import socket
 import statistics
@@ -27,6 +26,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import numpy as np
+
+from service.settings import Settings
 
 
 async def _client(host: str, port: int, requests: itertools.cycle, deadline: float, lat: list, errors: list) -> None:
@@ -112,7 +113,7 @@ def _wait_ready(base: str, proc: subprocess.Popen | None) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", help="benchmark a running server instead of starting one")
-    parser.add_argument("--registry", default=os.environ.get("SENTINEL_REGISTRY", "var/registry"))
+    parser.add_argument("--registry", default=str(Settings().registry), help="env SENTINEL_REGISTRY")
     parser.add_argument("--seconds", type=float, default=4.0, help="per scenario and round")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--clients", default="1,16")

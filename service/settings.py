@@ -1,4 +1,9 @@
-"""Service settings, read from ``SENTINEL_*`` environment variables (never at import time)."""
+"""Settings of sales-sentinel, read from ``SENTINEL_*`` environment variables (never at import time).
+
+The one source of configuration: the service reads it through ``get_settings()`` and the
+``sentinel`` CLI through ``Settings()`` (its flags override it), so every default is written here
+once. Importing this module loads pydantic only, never FastAPI.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +22,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SENTINEL_", extra="ignore")
 
     registry: Path = Field(Path("var/registry"), description="model registry root")
+    dask_scheduler: str | None = Field(
+        None, description="tcp://HOST:PORT of a Dask cluster that training fits series on (default: local processes)"
+    )
     verdict_likely: float = Field(0.7, description="P(reach target) at or above which the verdict is 'likely'")
     verdict_stretch: float = Field(0.3, description="P(reach target) at or above which the verdict is 'stretch'")
     reload_interval_seconds: float = Field(30.0, ge=0, description="champion polling period; 0 disables polling")

@@ -54,3 +54,13 @@ def test_importing_the_service_package_builds_nothing():
     code = "import sys, service; print('service.app' in sys.modules, 'fastapi' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert out.stdout.split() == ["False", "False"]
+
+
+def test_sentinel_db_upgrade_loads_neither_the_web_app_nor_the_models(tmp_path):
+    code = (
+        "import sys\nfrom training.cli import main\n"
+        f"assert main(['db', 'upgrade', '--url', 'sqlite:///{tmp_path / 'x.db'}']) == 0\n"
+        "print('loaded:' + ','.join(m for m in ('fastapi', 'sklearn', 'prophet') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert out.stdout.strip().splitlines()[-1] == "loaded:", out.stdout

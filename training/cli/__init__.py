@@ -9,16 +9,17 @@ retrain holds the lock).
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
-from models.errors import SentinelError
+from pydantic import ValidationError
+
+from models.errors import InvalidInput, SentinelError
+from service.settings import Settings
 from training.cli import exit_codes
 from training.cli.churn import train_churn_command
 from training.cli.forecast import evaluate_command, train_forecast_command
 from training.cli.ops import (
-    DEFAULT_REGISTRY,
     db_command,
     kri_command,
     registry_command,
@@ -32,19 +33,28 @@ __all__ = ["main"]
 MODEL_FAMILIES = ("forecast", "churn")
 
 
-def _registry_arg(p: argparse.ArgumentParser) -> None:
+def _settings() -> Settings:
+    """This invocation's settings (not cached: each ``main()`` reads the environment afresh)."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = "; ".join(f"SENTINEL_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors())
+        raise InvalidInput(f"invalid environment setting: {problems}") from None
+
+
+def _registry_arg(p: argparse.ArgumentParser, settings: Settings) -> None:
     p.add_argument(
         "--registry",
-        default=os.environ.get("SENTINEL_REGISTRY", DEFAULT_REGISTRY),
+        default=str(settings.registry),
         help="registry root (env SENTINEL_REGISTRY, default %(default)s)",
     )
 
 
-def _dask_arg(p: argparse.ArgumentParser) -> None:
+def _dask_arg(p: argparse.ArgumentParser, settings: Settings) -> None:
     p.add_argument(
         "--dask-scheduler",
         metavar="tcp://HOST:PORT",
-        default=os.environ.get("SENTINEL_DASK_SCHEDULER") or None,
+        default=settings.dask_scheduler or None,
         help="fit series on this Dask cluster (env SENTINEL_DASK_SCHEDULER; default: local processes)",
     )
 
@@ -68,7 +78,7 @@ def _columns(value: str) -> list[str]:
     return [c.strip() for c in value.split(",") if c.strip()]
 
 
-def _churn_parser(ch: argparse.ArgumentParser) -> None:
+def _churn_parser(ch: argparse.ArgumentParser, settings: Settings) -> None:
     source = ch.add_mutually_exclusive_group(required=True)
     source.add_argument("--data", help="customer table, one row per customer: CSV (optionally .gz) or Parquet")
     source.add_argument("--transactions", help="transaction log: one row per purchase (customer, date, amount)")
@@ -92,10 +102,11 @@ def _churn_parser(ch: argparse.ArgumentParser) -> None:
     fit.add_argument("--threads", type=int, default=1, help="OpenMP threads per fit (default %(default)s)")
     fit.add_argument("--no-promote", action="store_true", help="store the version without making it champion")
     fit.add_argument("--json", action="store_true", help="print the summary as JSON")
-    _registry_arg(ch)
+    _registry_arg(ch, settings)
 
 
-def _build_parser() -> argparse.ArgumentParser:
+def _build_parser(settings: Settings | None = None) -> argparse.ArgumentParser:
+    settings = settings or Settings()
     parser = argparse.ArgumentParser(prog="sentinel", description=__doc__.splitlines()[0])
     parser.add_argument("--verbose", "-v", action="store_true", help="show debug and Stan logs")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -124,21 +135,22 @@ def _build_parser() -> argparse.ArgumentParser:
     fc.add_argument("--no-promote", action="store_true", help="store the version without making it champion")
     fc.add_argument("--jobs", type=int, default=-1, help="parallel processes (default: all cores)")
     fc.add_argument("--json", action="store_true", help="print the summary as JSON")
-    _dask_arg(fc)
+    _dask_arg(fc, settings)
     fc.add_argument(
         "--group-cols", default="", help="comma-separated attribute columns, constant per series (e.g. region,channel)"
     )
-    _registry_arg(fc)
+    _registry_arg(fc, settings)
 
     rt = sub.add_parser("retrain", help="the monthly job: fit challengers, gate against champions, promote, report")
     rt.add_argument("--config", required=True, help="retrain.yaml: sources, jobs, promotion policy")
     rt.add_argument("--dry-run", action="store_true", help="run the gate and write the report; promote nothing")
     rt.add_argument("--jobs", type=int, default=-1, help="parallel local processes (default: all cores)")
-    _dask_arg(rt)
+    _dask_arg(rt, settings)
     rt.add_argument(
         "--registry",
-        default=os.environ.get("SENTINEL_REGISTRY"),
-        help="registry root (default: env SENTINEL_REGISTRY, then the config's `registry`, then var/registry)",
+        default=str(settings.registry) if "registry" in settings.model_fields_set else None,
+        help="registry root (default: env SENTINEL_REGISTRY, then the config's `registry`, "
+        f"then {Settings.model_fields['registry'].default})",
     )
 
     ev = sub.add_parser("evaluate", help="rolling-origin backtest of the forecaster, optionally beside peers")
@@ -153,10 +165,12 @@ def _build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--country-holidays", metavar="CC", help="our forecaster adds a country's holidays, e.g. US")
     ev.add_argument("--jobs", type=int, default=-1)
     ev.add_argument("--out", type=Path, help="write evaluation.json and PNG plots here")
-    _churn_parser(train.add_parser("churn", help="fit a calibrated churn model from customers or transactions"))
+    _churn_parser(
+        train.add_parser("churn", help="fit a calibrated churn model from customers or transactions"), settings
+    )
 
     serve = sub.add_parser("serve", help="run the HTTP service")
-    _registry_arg(serve)
+    _registry_arg(serve, settings)
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1)
@@ -165,9 +179,10 @@ def _build_parser() -> argparse.ArgumentParser:
     kri = sub.add_parser("kri", help="check KRI definitions, export Prometheus alerting rules")
     kri_sub = kri.add_subparsers(dest="action", required=True)
     check = kri_sub.add_parser("check", help="validate a KRI config file (errors name the KRI and field)")
-    check.add_argument("file", nargs="?", help="KRI YAML (default: $SENTINEL_KRI_CONFIG or the built-in set)")
+    kri_help = "KRI YAML (env SENTINEL_KRI_CONFIG, default: the built-in set)"
+    check.add_argument("file", nargs="?", default=settings.kri_config, help=kri_help)
     rules = kri_sub.add_parser("rules", help="write equivalent Prometheus alerting rules")
-    rules.add_argument("--config", help="KRI YAML (default: $SENTINEL_KRI_CONFIG or the built-in set)")
+    rules.add_argument("--config", default=settings.kri_config, help=kri_help)
     rules.add_argument("--out", default="-", help="output file (default: stdout)")
     rules.add_argument(
         "--interval", default="1m", help="rule group evaluation interval; `for: N` evaluations = N x this"
@@ -176,7 +191,11 @@ def _build_parser() -> argparse.ArgumentParser:
     dbp = sub.add_parser("db", help="database schema")
     db_sub = dbp.add_subparsers(dest="action", required=True)
     up = db_sub.add_parser("upgrade", help="apply the migrations (the service also does at start-up)")
-    up.add_argument("--url", help="database URL (default: $SENTINEL_DATABASE_URL or sqlite:///var/sentinel.db)")
+    up.add_argument(
+        "--url",
+        default=settings.database_url,
+        help="database URL (env SENTINEL_DATABASE_URL, default %(default)s)",
+    )
 
     reg = sub.add_parser("registry", help="inspect and switch model versions")
     reg_sub = reg.add_subparsers(dest="action", required=True)
@@ -194,12 +213,17 @@ def _build_parser() -> argparse.ArgumentParser:
         if name == "prune":
             p.add_argument("--keep", type=int, required=True, help="newest versions to keep (at least 1)")
         p.add_argument("--model", choices=MODEL_FAMILIES, default="forecast", help="model family (default %(default)s)")
-        _registry_arg(p)
+        _registry_arg(p, settings)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _build_parser().parse_args(argv)
+    try:
+        settings = _settings()
+    except InvalidInput as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exit_codes.for_error(exc)
+    args = _build_parser(settings).parse_args(argv)
     from training.logs import configure_logging
 
     configure_logging(args.verbose)

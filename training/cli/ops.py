@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 from pathlib import Path
 
 from models.errors import InvalidInput, NotFound
 from models.registry import Registry
+from service.settings import Settings
 
 __all__ = [
-    "DEFAULT_REGISTRY",
     "db_command",
     "kri_command",
     "registry_command",
@@ -19,8 +18,6 @@ __all__ = [
     "sample_command",
     "serve_command",
 ]
-
-DEFAULT_REGISTRY = "var/registry"
 
 
 def sample_command(args: argparse.Namespace) -> int:
@@ -37,7 +34,7 @@ def retrain_command(args: argparse.Namespace) -> int:
     from training.retrain.run import run_retrain
 
     config = load_retrain_config(args.config)
-    registry = Registry(args.registry or config.registry or DEFAULT_REGISTRY)
+    registry = Registry(args.registry or config.registry or Settings().registry)
     code, report, _ = run_retrain(  # RetrainLocked exits 11 through main(), like every error
         config,
         registry,
@@ -56,16 +53,6 @@ def serve_command(args: argparse.Namespace) -> int:
     return serve(args.registry, args.host, args.port, args.workers, args.print_example, args.verbose)
 
 
-def _kri_path(path: str | None) -> Path:
-    import importlib.util
-
-    # Located without importing `service` (whose package face builds the whole app: seconds).
-    spec = importlib.util.find_spec("service")
-    assert spec is not None and spec.submodule_search_locations
-    default = Path(next(iter(spec.submodule_search_locations))) / "kri" / "default.yaml"
-    return Path(path or os.environ.get("SENTINEL_KRI_CONFIG") or default)
-
-
 def kri_command(args: argparse.Namespace) -> int:
     import yaml
 
@@ -73,7 +60,7 @@ def kri_command(args: argparse.Namespace) -> int:
     from models.kri.prometheus_rules import alerting_rules
 
     if args.action == "check":
-        path = _kri_path(args.file)
+        path = Path(args.file)
         kris = load_kri_file(path)
         print(f"{path}: {len(kris)} KRI(s) valid: {', '.join(k.name for k in kris)}")
         return 0
@@ -81,7 +68,7 @@ def kri_command(args: argparse.Namespace) -> int:
         interval = parse_duration(args.interval)
     except ValueError as exc:
         raise InvalidInput(f"--interval: {exc}") from None
-    text = yaml.safe_dump(alerting_rules(load_kri_file(_kri_path(args.config)), interval), sort_keys=False, width=1000)
+    text = yaml.safe_dump(alerting_rules(load_kri_file(Path(args.config)), interval), sort_keys=False, width=1000)
     if args.out == "-":
         print(text, end="")
     else:
@@ -93,8 +80,7 @@ def kri_command(args: argparse.Namespace) -> int:
 def db_command(args: argparse.Namespace) -> int:
     from service.db import engine as db
 
-    url = args.url or os.environ.get("SENTINEL_DATABASE_URL") or "sqlite:///var/sentinel.db"
-    engine = db.connect(url)
+    engine = db.connect(args.url)
     try:
         db.upgrade(engine)
     finally:
