@@ -17,6 +17,7 @@ _EXPORTS = {
     "RESERVED_LABELS": "config",
     "SOURCES": "config",
     "Transition": "alerts",
+    "alert_annotations": "alerts",
     "alert_labels": "alerts",
     "alerting_rules": "prometheus_rules",
     "breach_level": "alerts",

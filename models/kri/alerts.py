@@ -27,6 +27,7 @@ __all__ = [
     "ALERTNAME",
     "AlertState",
     "Transition",
+    "alert_annotations",
     "alert_labels",
     "breach_level",
     "evaluate",
@@ -48,6 +49,23 @@ def labels_key(labels: Mapping[str, str]) -> str:
 def alert_labels(kri: KriDefinition, labels: Mapping[str, str], severity: str) -> dict[str, str]:
     """The stable label set of an alert: alertname, kri, severity, configured and series labels."""
     return {**kri.labels, **labels, "alertname": ALERTNAME, "kri": kri.name, "severity": severity}
+
+
+def alert_annotations(kri: KriDefinition, severity: str, value: str) -> dict[str, str]:
+    """An alert's annotations: its summary, ``value`` (as text), and the KRI's description and runbook.
+
+    The service's own alerts and the exported Prometheus rules both read them from here, so a
+    receiver sees the same text whichever of the two raised the alert.
+    """
+    annotations = {
+        "summary": f"KRI {kri.name} is {kri.direction} its {severity} threshold {kri.threshold(severity)}",
+        "value": value,
+    }
+    if kri.description:
+        annotations["description"] = kri.description
+    if kri.runbook_url:
+        annotations["runbook_url"] = kri.runbook_url
+    return annotations
 
 
 def fingerprint(labels: Mapping[str, str]) -> str:

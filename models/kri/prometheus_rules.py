@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from models.kri.alerts import ALERTNAME
+from models.kri.alerts import ALERTNAME, alert_annotations
 from models.kri.config import KriDefinition, format_duration
 
 __all__ = ["alerting_rules"]
@@ -55,14 +55,6 @@ def alerting_rules(kris: list[KriDefinition], interval_seconds: float = 60.0) ->
             if kri.clear.keep_firing_for:
                 rule["keep_firing_for"] = format_duration(kri.clear.keep_firing_for)
             rule["labels"] = {**kri.labels, "kri": kri.name, "severity": severity}
-            annotations = {
-                "summary": f"KRI {kri.name} is {kri.direction} its {severity} threshold {kri.threshold(severity)}",
-                "value": "{{ $value }}",
-            }
-            if kri.description:
-                annotations["description"] = kri.description
-            if kri.runbook_url:
-                annotations["runbook_url"] = kri.runbook_url
-            rule["annotations"] = annotations
+            rule["annotations"] = alert_annotations(kri, severity, "{{ $value }}")
             rules.append(rule)
     return {"groups": [{"name": "sales-sentinel-kris", "interval": format_duration(interval_seconds), "rules": rules}]}

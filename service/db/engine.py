@@ -3,7 +3,7 @@
 ``SENTINEL_DATABASE_URL`` picks the database: SQLite by default (``sqlite:///var/sentinel.db``,
 relative to the working directory, its directory created on demand), PostgreSQL with a
 ``postgresql+psycopg://user:pass@host/db`` URL. The schema is owned by Alembic revisions in
-``service/migrations/versions``; a later feature adds its tables with a new revision.
+``service/db/migrations/versions``; a later feature adds its tables with a new revision.
 """
 
 from __future__ import annotations
@@ -15,11 +15,8 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
-from service.db import tables
+__all__ = ["connect", "upgrade"]
 
-__all__ = ["connect", "metadata", "upgrade"]
-
-metadata = tables.metadata
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 

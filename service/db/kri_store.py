@@ -8,12 +8,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Engine, and_, delete, func, insert, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from models.kri.alerts import AlertState, labels_key
 from models.kri.observations import Observation
 from service.db.tables import alert_outbox, kri_observations, kri_state
+from service.db.upsert import insert_on_conflict
 
 __all__ = ["KriStore", "OutboxRow", "StateRow", "utc"]
 
@@ -78,15 +77,7 @@ class KriStore:
             }
             for o in batch
         ]
-        dialect = self.engine.dialect.name
-        if dialect == "postgresql":
-            stmt: Any = pg_insert(kri_observations).on_conflict_do_nothing(
-                constraint="uq_kri_observations_kri_labels_ts"
-            )
-        elif dialect == "sqlite":
-            stmt = sqlite_insert(kri_observations).on_conflict_do_nothing(index_elements=["kri", "labels_key", "ts"])
-        else:  # pragma: no cover - other dialects are not supported
-            raise NotImplementedError(f"database dialect {dialect!r} is not supported")
+        stmt = insert_on_conflict(self.engine, kri_observations, ["kri", "labels_key", "ts"])
         added = 0
         with self.engine.begin() as conn:
             for row in rows:  # per row, RETURNING: tells a duplicate apart on every dialect and driver

@@ -11,16 +11,14 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections.abc import Sequence
-from typing import Any
 
 from sqlalchemy import Engine, delete, insert, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from models.errors import InvalidInput, NotFound
 from models.planning.targets import StoredTarget
 from service.db.tables import actuals, targets
+from service.db.upsert import insert_on_conflict
 
 __all__ = ["PlanningStore"]
 
@@ -36,17 +34,7 @@ class PlanningStore:
     def upsert_actuals(self, rows: Sequence[tuple[str, dt.date, float]], now: dt.datetime) -> None:
         """Insert or replace each (series_id, ds) value, all in one transaction."""
         values = [{"series_id": s, "ds": d, "y": y, "received_at": now} for s, d, y in rows]
-        dialect = self.engine.dialect.name
-        stmt: Any
-        if dialect == "postgresql":
-            stmt = pg_insert(actuals)
-        elif dialect == "sqlite":
-            stmt = sqlite_insert(actuals)
-        else:  # pragma: no cover - other dialects are not supported
-            raise RuntimeError(f"unsupported database dialect {dialect!r}")
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["series_id", "ds"], set_={"y": stmt.excluded.y, "received_at": stmt.excluded.received_at}
-        )
+        stmt = insert_on_conflict(self.engine, actuals, ["series_id", "ds"], update=["y", "received_at"])
         with self.engine.begin() as conn:
             conn.execute(stmt, values)
         self.refresh()

@@ -7,8 +7,8 @@
 * Webhooks: one row per notification, in Alertmanager's webhook shape, dropped on a 2xx; the body
   is signed (``X-Sentinel-Signature: sha256=<hex HMAC of the body>``) when a secret is set.
 
-A failed send is retried with exponential backoff (full jitter, capped); rows stay in the database
-until a 2xx, so a receiver that is down, or a service restart, loses nothing.
+A failed send is retried with capped exponential backoff and equal jitter; rows stay in the
+database until a 2xx, so a receiver that is down, or a service restart, loses nothing.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ import httpx
 from service.db.kri_store import KriStore, OutboxRow
 from service.telemetry import Metrics
 
-__all__ = ["ALERTMANAGER", "DeliveryConfig", "Deliverer", "backoff_seconds", "sign", "webhook_body"]
+__all__ = ["ALERTMANAGER", "DeliveryConfig", "Deliverer", "backoff_seconds", "sign", "utc_iso", "webhook_body"]
 
 log = logging.getLogger(__name__)
 ALERTMANAGER = "alertmanager"
@@ -53,7 +53,12 @@ class DeliveryConfig:
 
 
 def backoff_seconds(attempts: int, base: float, cap: float, rng: random.Random | None = None) -> float:
-    """Delay before retry number ``attempts`` (1, 2, ...): full jitter on base * 2^(n-1), capped."""
+    """Delay before retry number ``attempts`` (1, 2, ...): equal jitter on base * 2^(n-1), capped.
+
+    Equal jitter in AWS's terms: half the capped exponential delay plus a random share of the other
+    half, so retries spread out but never come sooner than half the ceiling (full jitter would draw
+    from zero to the ceiling).
+    """
     ceiling = min(cap, base * 2 ** max(attempts - 1, 0))
     return (rng or random).uniform(ceiling / 2, ceiling)
 
@@ -62,7 +67,8 @@ def sign(body: bytes, secret: str) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
-def _iso(t: dt.datetime) -> str:
+def utc_iso(t: dt.datetime) -> str:
+    """An aware time as RFC 3339 in UTC with a ``Z`` suffix, the form Alertmanager's API uses."""
     return t.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
 
 
@@ -107,7 +113,7 @@ class Deliverer:
     async def _alertmanager(self, rows: Sequence[OutboxRow], now: dt.datetime) -> int:
         assert self.config.alertmanager_url
         ahead = now + dt.timedelta(seconds=4 * self.config.resend_seconds)
-        alerts = [{**r.alert, "endsAt": r.alert.get("endsAt") or _iso(ahead)} for r in rows]
+        alerts = [{**r.alert, "endsAt": r.alert.get("endsAt") or utc_iso(ahead)} for r in rows]
         url = self.config.alertmanager_url.rstrip("/") + "/api/v2/alerts"
         error = await self._post(url, json.dumps(alerts).encode(), {}, "alertmanager")
         ids = [r.id for r in rows]

@@ -16,10 +16,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from models.kri.alerts import AlertState, Transition, alert_labels, evaluate, fingerprint, labels_key
+from models.kri.alerts import AlertState, Transition, alert_annotations, alert_labels, evaluate, fingerprint, labels_key
 from models.kri.config import KriDefinition
-from service.db.kri_store import KriStore, OutboxMessage, StateRow
-from service.kri.delivery import ALERTMANAGER, DeliveryConfig
+from service.db.kri_store import KriStore, OutboxMessage
+from service.kri.delivery import ALERTMANAGER, DeliveryConfig, utc_iso
 from service.kri.sources import SourceProvider, Unavailable
 from service.telemetry import Metrics
 
@@ -27,10 +27,6 @@ __all__ = ["KriEngine", "KriStatus"]
 
 log = logging.getLogger(__name__)
 _STATE_CODE = {"ok": 0, "resolved": 0, "pending": 1}
-
-
-def _iso(t: dt.datetime) -> str:
-    return t.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
 
 
 @dataclass
@@ -138,19 +134,10 @@ class KriEngine:
         self, kri: KriDefinition, labels: Mapping[str, str], severity: str, starts_at: dt.datetime, value: float | None
     ) -> dict[str, Any]:
         """An alert in Alertmanager's posting shape (``endsAt`` added on sending)."""
-        threshold = kri.threshold(severity)
-        annotations = {
-            "summary": f"KRI {kri.name} is {kri.direction} its {severity} threshold {threshold}",
-            "value": "" if value is None else f"{value:g}",
-        }
-        if kri.description:
-            annotations["description"] = kri.description
-        if kri.runbook_url:
-            annotations["runbook_url"] = kri.runbook_url
         return {
             "labels": alert_labels(kri, labels, severity),
-            "annotations": annotations,
-            "startsAt": _iso(starts_at),
+            "annotations": alert_annotations(kri, severity, "" if value is None else f"{value:g}"),
+            "startsAt": utc_iso(starts_at),
             "generatorURL": f"{self.delivery.external_url.rstrip('/')}/v1/kri?name={kri.name}",
         }
 
@@ -161,7 +148,7 @@ class KriEngine:
         fp = fingerprint(alert["labels"])
         if t.kind == "resolved":
             assert t.ends_at is not None
-            alert["endsAt"] = _iso(t.ends_at)
+            alert["endsAt"] = utc_iso(t.ends_at)
         out = [OutboxMessage(url, fp, t.kind, alert) for url in self.delivery.webhook_urls]
         if self.delivery.alertmanager_url:
             until = now + dt.timedelta(seconds=self.delivery.resolved_resend_seconds) if t.kind == "resolved" else None
@@ -181,11 +168,11 @@ class KriEngine:
             alerts.append(
                 {
                     **alert,
-                    "endsAt": _iso(ahead),
+                    "endsAt": utc_iso(ahead),
                     "fingerprint": fingerprint(alert["labels"]),
                     "receivers": [{"name": r if r == ALERTMANAGER else "webhook"} for r in self.delivery.receivers],
                     "status": {"state": "active", "silencedBy": [], "inhibitedBy": []},
-                    "updatedAt": _iso(row.updated_at),
+                    "updatedAt": utc_iso(row.updated_at),
                 }
             )
         return sorted(alerts, key=lambda a: (a["labels"]["kri"], a["fingerprint"]))
@@ -207,6 +194,3 @@ class KriEngine:
                 messages.append(OutboxMessage(ALERTMANAGER, fp, "firing", alert, replace=True))
         self.store.enqueue(messages, now)
         return len(messages)
-
-    def states(self) -> list[StateRow]:
-        return self.store.states()

@@ -24,7 +24,6 @@ __all__ = [
     "ActualsSource",
     "ChurnRevenueAtRisk",
     "ForecastShortfall",
-    "NoActuals",
     "Reading",
     "SourceProvider",
     "TargetAttainment",
@@ -54,26 +53,6 @@ class ActualsSource(Protocol):
     def available(self) -> str | None:
         """None when actuals can be read, else the reason they cannot."""
         ...
-
-
-class NoActuals:
-    """No actuals are recorded yet: ``POST /v1/actuals`` arrives with the planning feature."""
-
-    def recent(self, series_id: str, since: dt.date) -> Sequence[tuple[dt.date, float]]:
-        return ()
-
-    def available(self) -> str | None:
-        return "no actuals recorded: forecast_shortfall needs sales actuals after the training history"
-
-
-class Missing:
-    """A provider slot whose feature is not wired in this build."""
-
-    def __init__(self, reason: str) -> None:
-        self.reason = reason
-
-    def read(self, kri: KriDefinition) -> list[Reading] | Unavailable:
-        return Unavailable(self.reason)
 
 
 class ForecastShortfall:
@@ -169,15 +148,10 @@ class TargetAttainment:
         return readings
 
 
-def build_providers(
-    models: ModelStore,
-    actuals: ActualsSource | None = None,
-    targets: SourceProvider | None = None,
-    churn: SourceProvider | None = None,
-) -> dict[str, SourceProvider]:
-    """The provider of each model-derived source; the defaults report why a value is missing."""
+def build_providers(models: ModelStore, actuals: ActualsSource, targets: SourceProvider) -> dict[str, SourceProvider]:
+    """The provider of each model-derived source, keyed by the ``source`` a KRI names."""
     return {
-        "forecast_shortfall": ForecastShortfall(models, actuals or NoActuals()),
-        "target_attainment": targets or Missing("no registered targets (the planning feature registers them)"),
-        "revenue_at_risk_ratio": churn or ChurnRevenueAtRisk(models),
+        "forecast_shortfall": ForecastShortfall(models, actuals),
+        "target_attainment": targets,
+        "revenue_at_risk_ratio": ChurnRevenueAtRisk(models),
     }

@@ -2,8 +2,9 @@
 
 import datetime as dt
 
-from models.kri.alerts import AlertState, alert_labels, evaluate, fingerprint
+from models.kri.alerts import AlertState, alert_annotations, alert_labels, evaluate, fingerprint
 from models.kri.config import Clear, For, KriDefinition
+from models.kri.prometheus_rules import alerting_rules
 
 T0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 
@@ -149,3 +150,17 @@ def test_fingerprints_are_stable_and_differ_by_severity_and_labels():
     assert fingerprint(a) != fingerprint(alert_labels(definition, {"region": "west"}, "warning"))
     assert fingerprint(a) != fingerprint(alert_labels(definition, {"region": "east"}, "critical"))
     assert len(fingerprint(a)) == 16
+
+
+def test_the_service_and_the_exported_prometheus_rules_annotate_an_alert_alike():
+    definition = kri(description="Share of sales returned", runbook_url="https://wiki.example.com/runbooks/returns")
+    assert alert_annotations(definition, "critical", "0.13") == {
+        "summary": "KRI returns_rate is above its critical threshold 0.12",
+        "value": "0.13",
+        "description": "Share of sales returned",
+        "runbook_url": "https://wiki.example.com/runbooks/returns",
+    }
+    rules = alerting_rules([definition])["groups"][0]["rules"]
+    assert [r["annotations"] for r in rules] == [
+        alert_annotations(definition, severity, "{{ $value }}") for severity in ("critical", "warning")
+    ]

@@ -3,7 +3,17 @@
 import datetime as dt
 
 from models.kri.config import parse_kri_config
-from service.kri.sources import ForecastShortfall, NoActuals, Unavailable, build_providers
+from models.planning.feasibility import VerdictCutoffs
+from models.registry import Registry
+from service.db import engine as db
+from service.db.planning_store import PlanningStore
+from service.kri.sources import (
+    ChurnRevenueAtRisk,
+    ForecastShortfall,
+    TargetAttainment,
+    Unavailable,
+    build_providers,
+)
 from service.model_store import ModelStore
 from service.telemetry import Metrics
 
@@ -36,6 +46,16 @@ class FakeActuals:
         return None
 
 
+class NoActuals:
+    """An actuals source with nothing recorded yet."""
+
+    def recent(self, series_id, since):
+        return ()
+
+    def available(self):
+        return "no actuals recorded: forecast_shortfall needs sales actuals after the training history"
+
+
 def loaded(registry) -> ModelStore:
     store = ModelStore(registry, Metrics())
     assert store.reload()
@@ -58,27 +78,28 @@ def test_counts_the_latest_periods_in_a_row_below_the_lower_band(trained_registr
 
 
 def test_without_actuals_or_a_model_it_says_why(trained_registry, tmp_path):
-    from models.registry import Registry
-
     no_model = ModelStore(Registry(tmp_path), Metrics())
     assert ForecastShortfall(no_model, NoActuals()).read(SHORTFALL) == Unavailable("no forecast model loaded")
     result = ForecastShortfall(loaded(trained_registry), NoActuals()).read(SHORTFALL)
     assert isinstance(result, Unavailable) and "no actuals recorded" in result.reason
 
 
-def test_the_slots_awaiting_other_features_report_no_data(tmp_path):
-    from models.registry import Registry
-
-    providers = build_providers(ModelStore(Registry(tmp_path), Metrics()))
+def test_without_targets_or_a_churn_model_the_sources_report_no_data(tmp_path):
+    models = ModelStore(Registry(tmp_path / "registry"), Metrics())
+    engine = db.connect(f"sqlite:///{tmp_path / 'sentinel.db'}")
+    db.upgrade(engine)
+    planning = PlanningStore(engine)
+    providers = build_providers(models, planning, TargetAttainment(models, planning, VerdictCutoffs()))
     assert isinstance(providers["target_attainment"].read(SHORTFALL), Unavailable)
     churn = providers["revenue_at_risk_ratio"].read(SHORTFALL)
     assert isinstance(churn, Unavailable) and churn.reason.startswith("no churn model loaded")
+    engine.dispose()
 
 
 def test_revenue_at_risk_ratio_reads_the_served_churn_model(churn_registry):
     store = ModelStore(churn_registry, Metrics())
     store.reload()
-    readings = build_providers(store)["revenue_at_risk_ratio"].read(SHORTFALL)
+    readings = ChurnRevenueAtRisk(store).read(SHORTFALL)
     summary = store.churn.summary()
     total_value = float(store.churn.population["value"].sum())
     overall = dict((tuple(labels.items()), value) for labels, value in readings)[()]

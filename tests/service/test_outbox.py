@@ -13,7 +13,6 @@ from service.db import engine as db
 from service.db.kri_store import KriStore
 from service.kri.delivery import ALERTMANAGER, SIGNATURE_HEADER, Deliverer, DeliveryConfig, sign
 from service.kri.engine import KriEngine
-from service.kri.sources import Missing
 from service.telemetry import Metrics
 
 T0 = dt.datetime(2026, 11, 22, 12, tzinfo=dt.UTC)
@@ -51,7 +50,7 @@ def store(tmp_path):
 def setup(store, receiver, **config):
     delivery = DeliveryConfig(backoff_base_seconds=2, backoff_cap_seconds=10, **config)
     metrics = Metrics()
-    engine = KriEngine(KRIS, store, {"x": Missing("x")}, delivery, metrics)
+    engine = KriEngine(KRIS, store, {}, delivery, metrics)  # observed KRIs only: no providers
     client = httpx.AsyncClient(transport=httpx.MockTransport(receiver))
     return engine, Deliverer(store, delivery, metrics, client)
 
