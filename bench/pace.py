@@ -36,10 +36,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from models.forecast import scores as M  # noqa: E402
+from models.forecast.artifact import load_forecast, save_forecast  # noqa: E402
 from models.forecast.calibration import calibrate  # noqa: E402
 from models.forecast.contracts import DS, SERIES_ID, ColumnMapping, Frequency, Y  # noqa: E402
 from models.forecast.fit import ForecastConfig, SeriesFit  # noqa: E402
-from models.forecast.model import ForecastModel, load_forecast, save_forecast  # noqa: E402
+from models.forecast.model import ForecastModel  # noqa: E402
 from models.forecast.validation import ValidationRules, validate_sales  # noqa: E402
 from training.jobs.fitting import fit_all  # noqa: E402
 from training.logs import quiet_third_party  # noqa: E402

@@ -24,7 +24,7 @@ import pandas as pd
 from models.forecast.contracts import ColumnMapping
 from models.forecast.validation import ValidationRules
 from models.registry import Registry
-from training.jobs.forecast import train_forecast
+from training.jobs.forecast import TrainOptions, train_forecast
 from training.jobs.sample import make_sales
 from training.logs import configure_logging
 
@@ -92,9 +92,7 @@ def main() -> None:
         for spec in args.backends.split(","):
             with backend(spec) as (jobs, scheduler), tempfile.TemporaryDirectory() as tmp:
                 started = time.perf_counter()
-                summary = train_forecast(
-                    raw,
-                    Registry(tmp),
+                options = TrainOptions(
                     mapping=mapping,
                     rules=rules,
                     horizon=args.horizon,
@@ -104,6 +102,7 @@ def main() -> None:
                     progress=False,
                     scheduler=scheduler,
                 )
+                summary = train_forecast(raw, Registry(tmp), options)
                 seconds = time.perf_counter() - started
             n = len(summary.fitted)
             mase = summary.metrics.get("median_mase", float("nan"))

@@ -1,21 +1,28 @@
-"""A versioned, file-based model registry.
+"""A versioned, file-based model registry: the sole owner of the on-disk layout.
 
 Layout::
 
     <root>/<model>/<version>/        immutable: artifacts + manifest.json (SHA-256 of every file)
     <root>/<model>/champion.json     mutable alias: {"version", "previous": [...], "updated_at"}
-    <root>/retrain/last_success.json status of the last successful ``sentinel retrain`` run
     <root>/<model>/.staging-*/       a version being written; never listed, removed on failure
                                      (a run killed with SIGKILL leaves one: ``clean_staging``)
+    <root>/retrain.lock              held by the running ``sentinel retrain`` (``retrain_lock``)
+    <root>/runs/<run id>/            each finished retrain run's report (``publish_run``)
+    <root>/runs/.running-<run id>/   the report of a run in progress (``begin_run``; the next run
+                                     deletes one left by a killed run)
+    <root>/retrain/last_success.json status of the last successful ``sentinel retrain`` run
 
-A version becomes visible only by an atomic ``rename`` of its finished staging directory, and
-the champion switches by an atomic ``os.replace`` of the pointer file, so a crashed or failed
-training run is never seen. ``open_version`` verifies every checksum before anything is loaded.
+What a version's artifacts are is its model family's business (``models.forecast.artifact``,
+``models.churn.artifact``). A version becomes visible only by an atomic ``rename`` of its finished
+staging directory, and the champion switches by an atomic ``os.replace`` of the pointer file, so
+a crashed or failed training run is never seen. ``open_version`` verifies every checksum before
+anything is loaded.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import json
 import os
@@ -27,13 +34,21 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from models.errors import ArtifactIntegrityError, InvalidInput, NoChampion, NotFound, RegistryError
+from models.errors import ArtifactIntegrityError, InvalidInput, NoChampion, NotFound, RegistryError, RetrainLocked
 
 __all__ = ["MANIFEST", "Registry", "Staged", "sha256_file"]
 
 MANIFEST = "manifest.json"
 _POINTER = "champion.json"
 _RETRAIN_STATUS = Path("retrain") / "last_success.json"
+_RETRAIN_LOCK = "retrain.lock"
+_RUNS = "runs"
+_RUNNING = ".running-"
+
+
+def _new_id() -> str:
+    """A version or run id: UTC time to the second, then random hex, so ids sort by creation."""
+    return f"{datetime.now(UTC):%Y%m%dT%H%M%S}Z-{secrets.token_hex(3)}"
 
 
 def sha256_file(path: Path) -> str:
@@ -88,7 +103,7 @@ class Registry:
         """
         base = self.root / model
         base.mkdir(parents=True, exist_ok=True)
-        version = f"{datetime.now(UTC):%Y%m%dT%H%M%S}Z-{secrets.token_hex(3)}"
+        version = _new_id()
         staging = base / f".staging-{version}"
         staging.mkdir()
         staged = Staged(model, version, staging, {})
@@ -165,7 +180,7 @@ class Registry:
         return removed
 
     def clean_staging(self, model: str) -> list[str]:
-        """Delete leftovers of runs that died mid-write (call only while holding the run lock)."""
+        """Delete leftovers of runs that died mid-write (call only while holding ``retrain_lock``)."""
         base = self.root / model
         if not base.is_dir():
             return []
@@ -174,7 +189,61 @@ class Registry:
             shutil.rmtree(path, ignore_errors=True)
         return sorted(p.name for p in stale)
 
+    # -- retrain runs ------------------------------------------------------------------
+    @contextlib.contextmanager
+    def retrain_lock(self) -> Iterator[None]:
+        """Hold ``<root>/retrain.lock`` for one retrain run; RetrainLocked at once if another holds it.
+
+        ``fcntl.flock``: the OS releases the lock when its process dies, even by SIGKILL, so a
+        killed run never blocks the next one. The file names the holder for the error message.
+        """
+        self.root.mkdir(parents=True, exist_ok=True)
+        path = self.root / _RETRAIN_LOCK
+        with path.open("a+") as fh:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                fh.seek(0)
+                holder = fh.read().strip() or "unknown"
+                raise RetrainLocked(f"another retrain holds {path} ({holder}); this run did nothing") from None
+            fh.truncate(0)
+            fh.write(f"pid {os.getpid()} since {datetime.now(UTC):%Y-%m-%dT%H:%M:%SZ}\n")
+            fh.flush()
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
+    def runs_dir(self) -> Path:
+        """Where retrain runs keep their reports, one directory per run."""
+        return self.root / _RUNS
+
+    def begin_run(self) -> tuple[str, Path]:
+        """A new run id and its hidden report directory (call only while holding ``retrain_lock``).
+
+        Reports of runs that were killed before they finished (``.running-*``) are deleted first;
+        ``publish_run`` makes this one visible, so a killed run never leaves a visible report.
+        """
+        runs = self.runs_dir()
+        runs.mkdir(parents=True, exist_ok=True)
+        for stale in runs.glob(f"{_RUNNING}*"):
+            shutil.rmtree(stale, ignore_errors=True)
+        run_id = _new_id()
+        work = runs / f"{_RUNNING}{run_id}"
+        work.mkdir()
+        return run_id, work
+
+    def publish_run(self, run_id: str) -> Path:
+        """Make a finished run's report visible by an atomic rename; return its directory."""
+        final = self.runs_dir() / run_id
+        os.rename(self.runs_dir() / f"{_RUNNING}{run_id}", final)
+        return final
+
     # -- reading -----------------------------------------------------------------------
+    def version_dir(self, model: str, version: str) -> Path:
+        """Where a version's artifacts live; unverified (``open_version`` checks them first)."""
+        return self.root / model / version
+
     def versions(self, model: str) -> list[str]:
         """Finished versions, oldest first (version ids sort by creation time)."""
         base = self.root / model
@@ -194,7 +263,7 @@ class Registry:
         return str(pointer["version"])
 
     def manifest(self, model: str, version: str) -> dict[str, Any]:
-        path = self.root / model / version / MANIFEST
+        path = self.version_dir(model, version) / MANIFEST
         if not path.is_file():
             raise NotFound(f"model {model!r} has no version {version!r} in {self.root}")
         try:
@@ -205,7 +274,7 @@ class Registry:
     def open_version(self, model: str, version: str) -> tuple[Path, dict[str, Any]]:
         """Verify every artifact of a version against its manifest; return its directory."""
         manifest = self.manifest(model, version)
-        directory = self.root / model / version
+        directory = self.version_dir(model, version)
         for rel, expected in manifest.get("files", {}).items():
             path = directory / rel
             if not path.is_file():

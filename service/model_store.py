@@ -16,7 +16,8 @@ from typing import Any
 from models.churn.artifact import load_churn
 from models.churn.model import ChurnModel
 from models.errors import NoChampion, NotReady
-from models.forecast.model import ForecastModel, load_forecast
+from models.forecast.artifact import load_forecast
+from models.forecast.model import ForecastModel
 from models.registry import Registry
 from service.telemetry import Metrics
 

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from models.forecast.contracts import DS, SERIES_ID, Y
+from models.forecast.artifact import load_history, read_series
+from models.forecast.contracts import DS, Y
 from models.registry import Registry
 
 __all__ = ["example_request", "serve"]
@@ -20,17 +21,17 @@ def example_request(registry: Registry) -> dict[str, object] | None:
         version = registry.champion("forecast")
     except Exception:  # noqa: BLE001 - no example is not an error
         return None
-    directory = registry.root / "forecast" / version
-    info = json.loads((directory / "series.json").read_text())[0]
-    quarter = pd.Timestamp(info["history_end"]).to_period("Q") + 1
+    directory = registry.version_dir("forecast", version)
+    info = read_series(directory)[0]
+    quarter = pd.Timestamp(info.history_end).to_period("Q") + 1
     start, end = quarter.start_time, quarter.end_time.normalize()
-    if end > pd.Timestamp(info["horizon_end"]):
-        start, end = pd.Timestamp(info["history_end"]) + pd.Timedelta(days=1), pd.Timestamp(info["horizon_end"])
-    history = pd.read_parquet(directory / "history.parquet", filters=[(SERIES_ID, "==", info["series_id"])])
+    if end > pd.Timestamp(info.horizon_end):
+        start, end = pd.Timestamp(info.history_end) + pd.Timedelta(days=1), pd.Timestamp(info.horizon_end)
+    history = load_history(directory, info.series_id)
     last_year = history[(history[DS] >= start - pd.DateOffset(years=1)) & (history[DS] <= end - pd.DateOffset(years=1))]
     base = float(last_year[Y].sum()) if len(last_year) else float(history[Y].tail(90).mean() * 90)
     return {
-        "series_id": info["series_id"],
+        "series_id": info.series_id,
         "start": f"{start:%Y-%m-%d}",
         "end": f"{end:%Y-%m-%d}",
         "target": round(base * 1.05, -3),

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from models.registry import Registry
-from training.jobs.forecast import train_forecast
+from training.jobs.forecast import TrainOptions, train_forecast
 from training.jobs.sample import make_sales
 
 SHARED_DATA = Path(os.environ.get("SENTINEL_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
@@ -48,17 +48,16 @@ def small_sales():
 @pytest.fixture(scope="session")
 def trained_registry(tmp_path_factory, small_sales) -> Registry:
     registry = Registry(tmp_path_factory.mktemp("registry"))
-    train_forecast(
-        small_sales,
-        registry,
+    options = TrainOptions(
         horizon=120,
         n_samples=300,
         country_holidays="US",
         calibration_folds=3,
+        group_cols=("region", "store_format"),
         n_jobs=2,
         progress=False,
-        group_cols=("region", "store_format"),
     )
+    train_forecast(small_sales, registry, options)
     return registry
 
 

@@ -1,10 +1,10 @@
-"""Registry atomicity, promotion, rollback and tamper detection."""
+"""Registry atomicity, promotion, rollback, tamper detection and the retrain run's lock and reports."""
 
 import json
 
 import pytest
 
-from models.errors import ArtifactIntegrityError, InvalidInput, NoChampion, NotFound, RegistryError
+from models.errors import ArtifactIntegrityError, InvalidInput, NoChampion, NotFound, RegistryError, RetrainLocked
 from models.registry import Registry
 
 
@@ -110,3 +110,26 @@ def test_clean_staging_removes_what_a_killed_run_left(tmp_path):
     (tmp_path / "forecast" / ".staging-20260101T000000Z-dead00").mkdir()
     assert registry.clean_staging("forecast") == [".staging-20260101T000000Z-dead00"]
     assert [p.name for p in (tmp_path / "forecast").iterdir()] == [version]
+
+
+def test_a_second_retrain_lock_is_refused_at_once_and_names_the_holder(tmp_path):
+    registry = Registry(tmp_path / "registry")
+    with registry.retrain_lock():
+        assert (tmp_path / "registry" / "retrain.lock").read_text().startswith("pid ")
+        second = Registry(tmp_path / "registry").retrain_lock()
+        with pytest.raises(RetrainLocked, match="another retrain holds .*retrain.lock \\(pid "), second:
+            pass
+    with registry.retrain_lock():  # released when the holder's block ends
+        pass
+
+
+def test_a_run_report_is_hidden_until_published_and_a_killed_runs_is_removed(tmp_path):
+    registry = Registry(tmp_path)
+    killed = tmp_path / "runs" / ".running-20260101T000000Z-dead00"
+    killed.mkdir(parents=True)
+    run_id, work = registry.begin_run()
+    assert not killed.exists() and work == tmp_path / "runs" / f".running-{run_id}" and work.is_dir()
+    (work / "summary.txt").write_text("done")
+    final = registry.publish_run(run_id)
+    assert final == registry.runs_dir() / run_id == tmp_path / "runs" / run_id
+    assert [p.name for p in (tmp_path / "runs").iterdir()] == [run_id] and (final / "summary.txt").is_file()

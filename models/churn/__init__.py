@@ -21,6 +21,7 @@ _EXPORTS = {
     "load_churn": "artifact",
     "neutral_reference": "pipeline",
     "parse_label": "features",
+    "population_summary": "model",
     "risk_band": "model",
     "save_churn": "artifact",
     "search": "pipeline",

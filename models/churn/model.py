@@ -24,7 +24,7 @@ from threadpoolctl import ThreadpoolController
 
 from models.churn.features import FeatureSchema, clean_features
 
-__all__ = ["BANDS", "ChurnModel", "ChurnScores", "risk_band"]
+__all__ = ["BANDS", "ChurnModel", "ChurnScores", "population_summary", "risk_band"]
 
 BANDS: tuple[tuple[str, float], ...] = (("high", 0.5), ("medium", 0.2), ("low", 0.0))
 _CHUNK_CELLS = 2_000_000  # bounds a chunk's counterfactual matrix (rows x features) to ~16 MB
@@ -43,6 +43,21 @@ def _single_threaded() -> Any:
 
 def risk_band(p: float, bands: tuple[tuple[str, float], ...] = BANDS) -> str:
     return next(name for name, floor in bands if p >= floor)
+
+
+def population_summary(pop: pd.DataFrame, bands: tuple[tuple[str, float], ...] = BANDS) -> dict[str, Any]:
+    """Customers, mean probability, revenue at risk and customers per band of a scored population.
+
+    ``pop`` is the population table training stores (``probability``, ``band``, and ``value`` when
+    trained with ``--value-col``; revenue at risk is None without it). The manifest's population
+    metrics, ``GET /v1/churn/summary`` and each of its segments are all this one computation.
+    """
+    return {
+        "customers": len(pop),
+        "mean_probability": round(float(pop["probability"].mean()), 4),
+        "revenue_at_risk": round(float((pop["probability"] * pop["value"]).sum()), 2) if "value" in pop else None,
+        "risk_bands": {name: int((pop["band"] == name).sum()) for name, _ in bands},
+    }
 
 
 @dataclass(frozen=True)
@@ -155,19 +170,19 @@ class ChurnModel:
 
     def _compute_summary(self, segment: str | None) -> dict[str, Any]:
         pop = self.population
-        at_risk = pop["probability"] * pop["value"] if "value" in pop else None
+        overall = population_summary(pop, self.bands)
         out: dict[str, Any] = {
             "model_version": self.version,
-            "customers": len(pop),
-            "mean_probability": round(float(pop["probability"].mean()), 4),
+            "customers": overall["customers"],
+            "mean_probability": overall["mean_probability"],
             "value_column": self.value_col,
-            "revenue_at_risk": None if at_risk is None else round(float(at_risk.sum()), 2),
-            "risk_bands": {name: int((pop["band"] == name).sum()) for name, _ in self.bands},
+            "revenue_at_risk": overall["revenue_at_risk"],
+            "risk_bands": overall["risk_bands"],
             "segment_column": None,
             "by_segment": [],
             "warnings": [],
         }
-        if at_risk is None:
+        if "value" not in pop:
             out["warnings"].append("the model was trained without --value-col, so revenue at risk is unknown")
         if segment is None:
             return out
@@ -177,15 +192,7 @@ class ChurnModel:
             out["warnings"].append(f"segment column {segment!r} is not available; choose one of {usable}")
             return out
         out["segment_column"] = segment
-        frame = pop.assign(_at_risk=at_risk if at_risk is not None else np.nan)
-        for name, g in frame.groupby(column, dropna=False, sort=True):
-            out["by_segment"].append(
-                {
-                    "segment": None if pd.isna(name) else str(name),
-                    "customers": len(g),
-                    "mean_probability": round(float(g["probability"].mean()), 4),
-                    "revenue_at_risk": None if at_risk is None else round(float(g["_at_risk"].sum()), 2),
-                    "risk_bands": {b: int((g["band"] == b).sum()) for b, _ in self.bands},
-                }
-            )
+        for name, g in pop.groupby(column, dropna=False, sort=True):
+            label = None if pd.isna(name) else str(name)
+            out["by_segment"].append({"segment": label, **population_summary(g, self.bands)})
         return out

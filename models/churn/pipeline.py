@@ -4,7 +4,7 @@ The model is a scikit-learn ``Pipeline``: a ``ColumnTransformer`` (numbers and b
 through with their missing values, categories become ordinal codes) feeding a
 ``CalibratedClassifierCV`` around a ``HistGradientBoostingClassifier`` that splits on the
 categories natively and learns a branch for missing values. Every raw feature maps to exactly
-one transformed column, which is what makes per-customer drivers cheap (``models/churn_model``).
+one transformed column, which is what makes per-customer drivers cheap (``models/churn/model.py``).
 
 Class imbalance: folds are stratified, ``class_weight="balanced"`` is one of the searched
 options, and the probabilities are recalibrated afterwards on out-of-fold predictions, so a

@@ -1,5 +1,6 @@
-"""Sales forecasts: the data contract and its validation, the per-series fit, the calibrated joint
-sample paths, the served model and its artifact, accuracy scores and the reference peers.
+"""Sales forecasts: the data contract, its validation and the series' groups, the per-series fit,
+the calibrated joint sample paths and their conditioning on actuals, the served model and its
+artifact, accuracy scores and the reference peers.
 """
 
 from models._lazy import lazy_exports
@@ -15,9 +16,11 @@ _EXPORTS = {
     "PaceSum": "model",
     "PeerForecast": "peers",
     "PeriodSum": "model",
+    "Posted": "model",
     "Problem": "validation",
     "SERIES_ID": "contracts",
     "SalesHistory": "validation",
+    "SeasonalityMode": "fit",
     "SeriesFit": "fit",
     "SeriesInfo": "model",
     "ValidationReport": "validation",
@@ -28,27 +31,34 @@ _EXPORTS = {
     "brier_skill": "scores",
     "calibrate": "calibration",
     "check_country_holidays": "fit",
+    "conditioned_sum": "conditioning",
     "coverage": "scores",
     "crps_normal": "scores",
     "crps_samples": "scores",
+    "default_folds": "fit",
     "ece": "scores",
+    "ets_season_length": "fit",
     "fit_series": "fit",
     "fold_min_history": "fit",
-    "load_forecast": "model",
+    "load_forecast": "artifact",
+    "load_history": "artifact",
     "make_prophet": "fit",
     "mase": "scores",
     "name_list": "validation",
     "period_holidays": "fit",
     "prophet_default": "peers",
+    "read_series": "artifact",
     "relative_spreads": "calibration",
     "reliability": "scores",
-    "save_forecast": "model",
+    "save_forecast": "artifact",
     "seasonal_naive": "peers",
     "seasonal_naive_scale": "scores",
-    "series_groups": "validation",
+    "series_groups": "groups",
     "smape": "scores",
+    "standardised_errors": "fit",
     "to_recent_fold_spread": "calibration",
     "validate_sales": "validation",
+    "write_prophet": "artifact",
 }
 __all__ = sorted(_EXPORTS)
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

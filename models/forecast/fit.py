@@ -24,20 +24,26 @@ import numpy as np
 import pandas as pd
 
 from models.errors import InvalidInput
-from models.forecast.contracts import DS, Frequency, Y
+from models.forecast.contracts import DS, SERIES_ID, Frequency, Y
 from models.forecast.scores import mase, seasonal_naive_scale, smape
 
 if TYPE_CHECKING:
     from prophet import Prophet
 
+    from models.forecast.validation import SalesHistory
+
 __all__ = [
     "ForecastConfig",
+    "SeasonalityMode",
     "SeriesFit",
     "check_country_holidays",
+    "default_folds",
+    "ets_season_length",
     "fit_series",
     "fold_min_history",
     "make_prophet",
     "period_holidays",
+    "standardised_errors",
 ]
 
 log = logging.getLogger(__name__)
@@ -46,12 +52,26 @@ log = logging.getLogger(__name__)
 # (measured on aus_retail: Prophet on the last 10 years has MASE 1.19 vs 1.72 on all 35).
 PROPHET_WINDOW = {"daily": 4 * 365, "weekly": 5 * 52, "monthly": 10 * 12}
 ETS_WINDOW = {"weekly": 5 * 52, "monthly": 10 * 12}
-ETS_SEASON = {"weekly": 52, "monthly": 12}  # used when the window holds two seasons
 # Daily series stay Prophet alone: AutoETS cannot see their yearly cycle (season > 24) and a
 # daily fit costs seconds, for little gain next to Prophet's holidays and weekly shape.
-ENSEMBLE_KINDS = frozenset(ETS_SEASON)
+ENSEMBLE_KINDS = frozenset(ETS_WINDOW)
 PROPHET_WEIGHTS = (1.0, 0.5)
 MAX_LOG_SCALE = 0.7  # typical seasonal change of at most ~100% (log 2) for log-scale errors
+SeasonalityMode = Literal["auto", "additive", "multiplicative"]
+
+
+def default_folds(n_series: int) -> int:
+    """Rolling origins per series: enough that the pooled library holds ~100 error paths."""
+    return max(3, min(8, math.ceil(100 / max(n_series, 1))))
+
+
+def ets_season_length(freq: Frequency, n_obs: int) -> int:
+    """The season AutoETS is given, for our ensemble and for the ``auto-ets`` peer alike.
+
+    The frequency's season once ``n_obs`` periods hold two full seasons and two more (the seasonal
+    states need that much to be estimated), else none (1).
+    """
+    return freq.season_length if n_obs >= 2 * freq.season_length + 2 else 1
 
 
 @dataclass(frozen=True)
@@ -61,7 +81,7 @@ class ForecastConfig:
     horizon: int
     n_samples: int = 1000
     country_holidays: str | None = None
-    seasonality_mode: Literal["auto", "additive", "multiplicative"] = "auto"
+    seasonality_mode: SeasonalityMode = "auto"
     changepoint_prior_scale: float = 0.05
     changepoint_range: float = 0.95
     nonnegative: bool = True
@@ -71,6 +91,35 @@ class ForecastConfig:
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)
+
+    @classmethod
+    def for_history(
+        cls,
+        history: SalesHistory,
+        *,
+        horizon: int | None = None,
+        n_samples: int = 1000,
+        country_holidays: str | None = None,
+        seasonality_mode: SeasonalityMode = "auto",
+        nonnegative: bool = True,
+        ensemble: bool = True,
+        calibration_folds: int | None = None,
+    ) -> ForecastConfig:
+        """The configuration training, evaluation and the retrain gate use for a validated history.
+
+        What is left unset follows the data: the horizon is a year at the history's frequency,
+        and the rolling origins are as many as make the pooled error library ~100 paths.
+        """
+        n_series = int(history.frame[SERIES_ID].nunique())
+        return cls(
+            horizon=horizon or history.freq.default_horizon,
+            n_samples=n_samples,
+            country_holidays=country_holidays,
+            seasonality_mode=seasonality_mode,
+            nonnegative=nonnegative,
+            ensemble=ensemble,
+            calibration_folds=calibration_folds or default_folds(n_series),
+        )
 
 
 @dataclass
@@ -159,9 +208,8 @@ def _components(
         from statsforecast.models import AutoETS
 
         y = history[Y].to_numpy(dtype=float)[-ETS_WINDOW[freq.kind] :]
-        season = ETS_SEASON[freq.kind] if len(y) >= 2 * ETS_SEASON[freq.kind] + 2 else 1
         try:
-            e = AutoETS(season_length=season, model="ZZZ").fit(y).predict(h=horizon)["mean"]
+            e = AutoETS(season_length=ets_season_length(freq, len(y)), model="ZZZ").fit(y).predict(h=horizon)["mean"]
         except Exception as exc:  # noqa: BLE001 - a failed partner leaves Prophet alone
             log.debug("AutoETS failed (%s); using Prophet alone", exc)
     return prophet, p, e

@@ -1,39 +1,31 @@
-"""The trained forecast model as stored in the registry and as served.
-
-Artifacts of one version (all covered by the manifest's checksums)::
-
-    series.json        per series: id, history range, horizon end, backtest metrics
-    history.parquet    the validated history (series_id, ds, y)
-    yhat.npy           (n_series, horizon) point forecasts
-    paths.npy          (n_series, n_samples, horizon) float32 joint sample paths
-    prophet/<i>.json   each series' Prophet model, in Prophet's JSON format (never pickle)
+"""The trained forecast model as served: period sums, forecasts and pace from arrays alone.
 
 Every series lies on one regular grid from its first observation through its horizon, so a
 period [start, end] maps to positions by binary search. In memory the paths are kept as
 cumulative sums laid out (series, step, sample): a period total is then the difference of two
 contiguous rows, O(n_samples) whatever the period length. float32 cumulative sums (accumulated
 in float64) keep about 7 significant digits of the horizon total, far below forecast error.
+The files a version is stored in, and how they load into this model, are
+``models.forecast.artifact``'s business.
 """
 
 from __future__ import annotations
 
 import bisect
 import datetime as dt
-import json
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from models.errors import InvalidInput, NotFound, OutOfRange
-from models.forecast.contracts import DS, SERIES_ID, Frequency, Y
-from models.forecast.fit import SeriesFit
+from models.forecast.conditioning import conditioned_sum
+from models.forecast.contracts import DS, Frequency
 
-__all__ = ["ForecastModel", "PaceSum", "PeriodSum", "SeriesInfo", "load_forecast", "save_forecast"]
+__all__ = ["ForecastModel", "PaceSum", "PeriodSum", "Posted", "SeriesInfo"]
 
 Posted = Mapping[str, Sequence[tuple[int, float]]]  # series id -> [(ordinal day, y)] after the history
 BAND_CACHE_SIZE = 1024  # (series, level) interval bands kept for /v1/forecast
@@ -90,68 +82,6 @@ class PaceSum:
     periods_remaining: int
     remaining: np.ndarray
     totals: np.ndarray
-
-
-def save_forecast(
-    directory: Path,
-    fits: Sequence[SeriesFit],
-    history: pd.DataFrame,
-    freq: Frequency,
-    groups: Mapping[str, dict[str, str]] | None = None,
-) -> list[SeriesInfo]:
-    """Write the artifacts of ``fits`` (in order) into a staging directory.
-
-    A fit whose ``model_json`` is empty was already streamed to ``prophet/<i>.json`` by training.
-    ``groups`` maps a series id to its attribute values (``--group-cols``), stored in series.json.
-    """
-    groups = groups or {}
-    (directory / "prophet").mkdir(exist_ok=True)
-    infos = []
-    grouped = dict(tuple(history.groupby(SERIES_ID, sort=False)))
-    for i, fit in enumerate(fits):
-        if fit.model_json:
-            (directory / "prophet" / f"{i}.json").write_text(fit.model_json)
-        h = grouped[fit.series_id]
-        end = h[DS].iloc[-1]
-        horizon_end = pd.date_range(end, periods=fit.yhat.size + 1, freq=freq.alias)[-1]
-        infos.append(
-            SeriesInfo(
-                series_id=fit.series_id,
-                freq=freq.alias,
-                history_start=f"{h[DS].iloc[0]:%Y-%m-%d}",
-                history_end=f"{end:%Y-%m-%d}",
-                horizon_end=f"{horizon_end:%Y-%m-%d}",
-                n_obs=len(h),
-                backtest=fit.backtest,
-                model=fit.model,
-                prophet_weight=fit.prophet_weight,
-                multiplicative=fit.multiplicative,
-                error_scale=float(fit.error_scale),
-                groups=dict(groups.get(fit.series_id, {})),
-            )
-        )
-    kept = history[history[SERIES_ID].isin([f.series_id for f in fits])]
-    kept.to_parquet(directory / "history.parquet", index=False)
-    np.save(directory / "yhat.npy", np.stack([f.yhat for f in fits]).astype(np.float64))
-    np.save(directory / "paths.npy", np.stack([f.paths for f in fits if f.paths is not None]).astype(np.float32))
-    (directory / "series.json").write_text(json.dumps([i.__dict__ for i in infos], indent=1))
-    return infos
-
-
-def load_forecast(directory: Path, manifest: dict[str, Any]) -> ForecastModel:
-    """Load a verified version directory (see ``Registry.open_version``)."""
-    infos = [SeriesInfo(**d) for d in json.loads((directory / "series.json").read_text())]
-    history = pd.read_parquet(directory / "history.parquet")
-    values = {sid: g[Y].to_numpy(dtype=np.float64) for sid, g in history.groupby(SERIES_ID, sort=False)}
-    return ForecastModel(
-        version=manifest["version"],
-        manifest=manifest,
-        freq=Frequency(manifest["freq"]),
-        infos=infos,
-        history=[values[i.series_id] for i in infos],
-        yhat=np.load(directory / "yhat.npy"),
-        paths=np.load(directory / "paths.npy"),
-    )
 
 
 class ForecastModel:
@@ -329,28 +259,16 @@ class ForecastModel:
             )
         return pos - n_hist
 
-    def _z(self, i: int, steps: np.ndarray, values: np.ndarray) -> np.ndarray:
-        """Standardised errors of ``values`` at horizon ``steps`` (the calibration's scale)."""
-        info, yhat = self.infos[i], self._yhat[i, steps]
-        if info.multiplicative:
-            z = np.log(np.maximum(values, 1e-9)) - np.log(np.maximum(yhat, 1e-9))[..., None]
-        else:
-            z = values - yhat[..., None]
-        return z / (info.error_scale or 1.0)
-
     def pace_sum(
         self, series_ids: Sequence[str], start: dt.date, end: dt.date, posted: Posted | None = None
     ) -> PaceSum:
         """Joint total of ``series_ids`` over [start, end], with posted actuals counted and conditioned on.
 
         Posted actuals count for their periods, and each series' remaining paths are moved by
-        what its actuals revealed (a regression adjustment, as in regression ABC): with m_obs the
-        mean standardised error of the posted actuals and m_j the same mean along sample path j,
-        the error of path j at a remaining step h becomes z_jh + beta_h (m_obs - m_j), where beta_h
-        is the regression slope of z_h on m across the paths (how much of an early miss persists
-        to step h; clipped to [0, 2]). A run of low actuals therefore lowers the rest of the period
-        as much as the backtest errors say misses persist, every path keeps its own shape and
-        spread, and sample j stays one joint scenario for all series (nothing is resampled).
+        what its actuals revealed (a regression adjustment: ``models.forecast.conditioning``). A
+        run of low actuals therefore lowers the rest of the period as much as the backtest errors
+        say misses persist, every path keeps its own shape and spread, and sample j stays one
+        joint scenario for all series (nothing is resampled).
         """
         return self.pace_parts([(series_ids, start, end)], posted)[0]
 
@@ -371,20 +289,17 @@ class ForecastModel:
 
     def _conditioned(self, i: int, steps: np.ndarray, obs: tuple[np.ndarray, np.ndarray, np.ndarray]) -> np.ndarray:
         """(n_samples,) sum over ``steps`` of the paths adjusted to the posted actuals ``obs``."""
-        paths = self._step_values(i, steps)  # (k, n)
         obs_steps, values, obs_paths = obs
-        m_path = self._z(i, obs_steps, obs_paths).mean(axis=0)  # (n,)
-        m_obs = float(self._z(i, obs_steps, values[:, None]).mean())
-        var = float(np.var(m_path))
-        if var <= 0:
-            return paths.sum(axis=0)
-        z = self._z(i, steps, paths)  # (k, n)
-        beta = np.clip(((z - z.mean(axis=1, keepdims=True)) @ (m_path - m_path.mean())) / (m_path.size * var), 0, 2)
-        shift = self.infos[i].error_scale * beta[:, None] * (m_obs - m_path)[None, :]
-        if self.infos[i].multiplicative:
-            return (paths * np.exp(shift)).sum(axis=0)
-        adjusted = paths + shift
-        return (np.clip(adjusted, 0.0, None) if (paths >= 0).all() else adjusted).sum(axis=0)
+        info = self.infos[i]
+        return conditioned_sum(
+            self._step_values(i, steps),
+            self._yhat[i, steps],
+            values,
+            obs_paths,
+            self._yhat[i, obs_steps],
+            info.error_scale,
+            info.multiplicative,
+        )
 
     def pace_parts(
         self, parts: Sequence[tuple[Sequence[str], dt.date, dt.date]], posted: Posted | None = None

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from models.forecast.contracts import DS, Frequency, Y
+from models.forecast.fit import ets_season_length
 
 __all__ = ["PeerForecast", "auto_ets", "prophet_default", "seasonal_naive"]
 
@@ -65,8 +66,7 @@ def auto_ets(history: pd.DataFrame, freq: Frequency, horizon: int) -> PeerForeca
     from statsforecast.models import AutoETS
 
     y = history[Y].to_numpy(dtype=float)
-    season = freq.season_length if len(y) >= 2 * freq.season_length + 2 else 1
-    out = AutoETS(season_length=season).fit(y).predict(h=horizon, level=[80])
+    out = AutoETS(season_length=ets_season_length(freq, len(y))).fit(y).predict(h=horizon, level=[80])
     sd = (out["hi-80"] - out["lo-80"]) / (2 * _Z80)
     return PeerForecast(out["mean"], sd=sd)
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from prophet.serialize import model_from_json
 
-from models.forecast.model import load_forecast
+from models.forecast.artifact import load_forecast
 from models.registry import Registry
 from training.cli import main
 from training.jobs.sample import make_sales

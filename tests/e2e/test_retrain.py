@@ -17,9 +17,8 @@ import pytest
 from models.registry import Registry
 from tests.e2e.conftest import SENTINEL, wait_until
 from training.cli import main
-from training.jobs.forecast import train_forecast
+from training.jobs.forecast import TrainOptions, train_forecast
 from training.jobs.sample import make_sales
-from training.retrain.run import run_lock
 
 pytestmark = pytest.mark.e2e
 NEW_DAYS = 30
@@ -36,9 +35,8 @@ def champion_registry(tmp_path_factory, sales) -> Registry:
     """A champion trained a month ago: on all but the last NEW_DAYS days."""
     registry = Registry(tmp_path_factory.mktemp("retrain") / "registry")
     cutoff = sales["ds"].max() - pd.Timedelta(days=NEW_DAYS)
-    train_forecast(
-        sales[sales["ds"] <= cutoff], registry, horizon=60, n_samples=200, calibration_folds=2, n_jobs=2, progress=False
-    )
+    options = TrainOptions(horizon=60, n_samples=200, calibration_folds=2, n_jobs=2, progress=False)
+    train_forecast(sales[sales["ds"] <= cutoff], registry, options)
     return registry
 
 
@@ -139,6 +137,6 @@ def test_a_killed_run_changes_nothing_and_the_next_run_promotes(registry, sales,
 
 def test_a_second_run_while_one_holds_the_lock_exits_11(registry, sales, tmp_path, capsys):
     config = write_config(tmp_path, sales, registry)
-    with run_lock(registry.root):
+    with registry.retrain_lock():
         assert main(["retrain", "--config", config]) == 11
     assert "another retrain holds" in capsys.readouterr().err

@@ -8,7 +8,13 @@ from prophet.serialize import model_from_json
 from models.errors import InvalidInput
 from models.forecast.calibration import calibrate
 from models.forecast.contracts import Frequency
-from models.forecast.fit import ForecastConfig, check_country_holidays, fit_series, period_holidays
+from models.forecast.fit import (
+    ForecastConfig,
+    check_country_holidays,
+    ets_season_length,
+    fit_series,
+    period_holidays,
+)
 
 
 @pytest.fixture(scope="module")
@@ -94,3 +100,9 @@ def test_training_warns_about_histories_too_short_for_a_yearly_fold():
     (warning,) = _short_history_warnings(frame, Frequency("W-FRI"), horizon=13)
     assert warning.startswith("1 of 2 series have fewer than 91 periods") and "short" in warning
     assert _short_history_warnings(weekly("long", 200), Frequency("W-FRI"), horizon=13) == []
+
+
+def test_autoets_is_seasonal_only_once_the_history_holds_two_seasons_and_two_periods():
+    weekly, daily = Frequency("W-FRI"), Frequency("D")
+    assert ets_season_length(weekly, 2 * 52 + 2) == 52 and ets_season_length(weekly, 2 * 52 + 1) == 1
+    assert ets_season_length(daily, 16) == 7 and ets_season_length(daily, 15) == 1

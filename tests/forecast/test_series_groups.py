@@ -5,7 +5,7 @@ import pytest
 
 from models.errors import InvalidInput
 from models.forecast.contracts import ColumnMapping
-from models.forecast.validation import series_groups
+from models.forecast.groups import series_groups
 
 
 def _raw(regions):

@@ -3,7 +3,8 @@
 import pandas as pd
 
 from training.cli.exit_codes import for_retrain
-from training.retrain.run import JobResult, _data_changes
+from training.retrain.gate import data_changes
+from training.retrain.report import JobResult
 
 
 def frame(rows):
@@ -16,7 +17,7 @@ def test_data_changes_name_new_vanished_and_restated_series():
         [("a", "2026-01-01", 10), ("a", "2026-02-01", 0), ("a", "2026-03-01", 9), ("b", "2026-01-01", 5)]
         + [("d", "2026-03-01", 1)]
     )
-    changes = _data_changes(old, new)
+    changes = data_changes(old, new)
     assert changes["new_series"] == ["d"] and changes["vanished_series"] == ["c"]
     assert changes["restated_series"] == ["a"]  # February was 10, the new extract says 0
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 
 from models.errors import InvalidInput
 from models.registry import Registry
@@ -82,5 +81,5 @@ def train_churn_command(args: argparse.Namespace) -> int:
     print(f"             revenue at risk {risk}; risk bands {pop['risk_bands']}")
     for w in s.warnings:
         print(f"  warning:   {w}")
-    print(f"  registry:  {Path(args.registry) / 'churn' / s.version}  ({s.seconds:.1f} s)")
+    print(f"  registry:  {registry.version_dir('churn', s.version)}  ({s.seconds:.1f} s)")
     return 0

@@ -29,13 +29,11 @@ def _mapping_and_rules(args: argparse.Namespace) -> tuple[ColumnMapping, Validat
 
 
 def train_forecast_command(args: argparse.Namespace) -> int:
-    from training.jobs.forecast import summary_dict, train_forecast
+    from training.jobs.forecast import TrainOptions, summary_dict, train_forecast
     from training.load import read_table
 
     mapping, rules = _mapping_and_rules(args)
-    summary = train_forecast(
-        read_table(args.data, mapping),
-        Registry(args.registry),
+    options = TrainOptions(
         mapping=mapping,
         rules=rules,
         horizon=args.horizon,
@@ -44,14 +42,16 @@ def train_forecast_command(args: argparse.Namespace) -> int:
         seasonality_mode=args.seasonality_mode,
         ensemble=not args.no_ensemble,
         calibration_folds=args.folds,
+        group_cols=tuple(c.strip() for c in args.group_cols.split(",") if c.strip()),
         promote=not args.no_promote,
         n_jobs=args.jobs,
         progress=sys.stderr.isatty() and not args.json,
         verbose=args.verbose,
         source=str(args.data),
         scheduler=args.dask_scheduler,
-        group_cols=tuple(c.strip() for c in args.group_cols.split(",") if c.strip()),
     )
+    registry = Registry(args.registry)
+    summary = train_forecast(read_table(args.data, mapping), registry, options)
     if args.json:
         print(json.dumps(summary_dict(summary), indent=2))
         return 0
@@ -75,7 +75,7 @@ def train_forecast_command(args: argparse.Namespace) -> int:
         )
     for w in s.warnings:
         print(f"  warning:  {w}")
-    print(f"  registry: {Path(args.registry) / 'forecast' / s.version}")
+    print(f"  registry: {registry.version_dir('forecast', s.version)}")
     return 0
 
 
@@ -97,20 +97,18 @@ def evaluate_command(args: argparse.Namespace) -> int:
     from models.forecast.fit import ForecastConfig, check_country_holidays
     from models.forecast.validation import validate_sales
     from training.jobs.evaluate import evaluate, render_table
-    from training.jobs.fitting import default_folds
     from training.load import read_table
 
     mapping, rules = _mapping_and_rules(args)
     check_country_holidays(args.country_holidays)
     raw = _select_series(read_table(args.data, mapping), mapping, args.complete_only, args.max_series)
     history = validate_sales(raw, mapping, rules)
-    n_series = len(history.series_ids)
-    config = ForecastConfig(
+    config = ForecastConfig.for_history(
+        history,
         horizon=args.horizon,
         n_samples=args.samples,
-        nonnegative=not args.allow_negative,
-        calibration_folds=default_folds(n_series),
         country_holidays=args.country_holidays,
+        nonnegative=not args.allow_negative,
     )
     result = evaluate(
         history,

@@ -22,7 +22,7 @@ from threadpoolctl import threadpool_limits
 
 from models.churn.artifact import save_churn
 from models.churn.features import FeatureSchema, clean_features, infer_schema, parse_label
-from models.churn.model import BANDS, risk_band
+from models.churn.model import population_summary, risk_band
 from models.churn.pipeline import build_baseline, classification_metrics, fit_churn, neutral_reference, search
 from models.churn.transactions import TransactionColumns, transaction_features
 from models.errors import InvalidInput
@@ -81,15 +81,6 @@ def _population(
     if segment_col is not None and segment_col not in segments:
         pop[f"segment:{segment_col}"] = frame[segment_col].astype("string").to_numpy()
     return pop
-
-
-def _population_summary(pop: pd.DataFrame) -> dict[str, Any]:
-    return {
-        "customers": len(pop),
-        "mean_probability": round(float(pop["probability"].mean()), 4),
-        "revenue_at_risk": round(float((pop["probability"] * pop["value"]).sum()), 2) if "value" in pop else None,
-        "risk_bands": {name: int((pop["band"] == name).sum()) for name, _ in BANDS},
-    }
 
 
 def train_churn(
@@ -169,6 +160,7 @@ def train_churn(
         "beats_baseline": beats,
     }
     pop = _population(frame, x, p, schema, id_col, value_col, segment_col)
+    population = population_summary(pop)
     fingerprint = pd.util.hash_pandas_object(frame, index=False).to_numpy()
     with registry.stage(MODEL) as staged:
         save_churn(
@@ -193,7 +185,7 @@ def train_churn(
                     "budget_seconds": budget_seconds,
                 },
                 "schema": schema.to_dict(),
-                "metrics": {"holdout": holdout_metrics, "population": _population_summary(pop)},
+                "metrics": {"holdout": holdout_metrics, "population": population},
                 "data": {
                     "source": source,
                     "rows": len(frame),
@@ -219,7 +211,7 @@ def train_churn(
         found.params,
         found.candidates,
         holdout_metrics,
-        _population_summary(pop),
+        population,
         time.perf_counter() - started,
         warnings,
         dict(extra or {}),

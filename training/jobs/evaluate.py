@@ -23,7 +23,7 @@ from models.forecast.contracts import DS, SERIES_ID, Frequency, Y
 from models.forecast.fit import ForecastConfig
 from models.forecast.peers import PeerForecast, auto_ets, prophet_default, seasonal_naive
 from models.forecast.validation import SalesHistory
-from training.jobs.fitting import default_folds, fit_all
+from training.jobs.fitting import fit_all
 from training.logs import quiet_third_party
 
 __all__ = ["EvalResult", "evaluate"]
@@ -124,7 +124,7 @@ def evaluate(
     last = frame[DS].max()
     origins = [last - freq.offset * (horizon * k) for k in range(cutoffs, 0, -1)]
     n_series = frame[SERIES_ID].nunique()
-    config = config or ForecastConfig(horizon=horizon, calibration_folds=default_folds(n_series))
+    config = config or ForecastConfig.for_history(history, horizon=horizon)
     names = [OURS, *(PEERS if peers else [])]
     scores = {name: _Scores() for name in names}
     skipped = 0

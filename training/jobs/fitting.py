@@ -2,14 +2,14 @@
 
 Two back ends: local processes (joblib's loky, the default) or a Dask cluster when a scheduler
 address is given (``--dask-scheduler tcp://HOST:PORT`` or ``SENTINEL_DASK_SCHEDULER``). On Dask
-each series is one task; results are taken as they complete, and when a ``spill_dir`` is given
-each series' Prophet JSON (the bulk of a fit: it embeds the training data) is written there at
-once and dropped from memory, so the driver holds only the small arrays calibration needs.
+each series is one task; results are taken as they complete, and when a ``spill_to`` version
+directory is given each series' Prophet JSON (the bulk of a fit: it embeds the training data) is
+written into it at once and dropped from memory, so the driver holds only the small arrays
+calibration needs.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
@@ -18,17 +18,13 @@ from joblib import Parallel, delayed
 from tqdm import tqdm
 
 from models.errors import InvalidInput
+from models.forecast.artifact import write_prophet
 from models.forecast.calibration import calibrate
 from models.forecast.contracts import DS, SERIES_ID, Frequency, Y
 from models.forecast.fit import ForecastConfig, SeriesFit, fit_series
 from training.logs import quiet_third_party
 
-__all__ = ["default_folds", "fit_all"]
-
-
-def default_folds(n_series: int) -> int:
-    """Rolling origins per series: enough that the pooled library holds ~100 error paths."""
-    return max(3, min(8, math.ceil(100 / max(n_series, 1))))
+__all__ = ["fit_all"]
 
 
 def _fit_one(
@@ -43,7 +39,7 @@ def _fit_on_dask(
     freq: Frequency,
     config: ForecastConfig,
     scheduler: str,
-    spill_dir: Path | None,
+    spill_to: Path | None,
     verbose: bool,
 ) -> Iterator[tuple[int, SeriesFit]]:
     try:
@@ -63,8 +59,8 @@ def _fit_on_dask(
             i = futures.pop(future)
             fit: SeriesFit = future.result()
             future.release()
-            if spill_dir is not None:
-                (spill_dir / f"{i}.json").write_text(fit.model_json)
+            if spill_to is not None:
+                write_prophet(spill_to, i, fit.model_json)
                 fit.model_json = ""  # on disk in the staging version; save_forecast skips it
             yield i, fit
 
@@ -79,7 +75,7 @@ def fit_all(
     verbose: bool = False,
     desc: str = "fitting series",
     scheduler: str | None = None,
-    spill_dir: Path | None = None,
+    spill_to: Path | None = None,
     groups: Mapping[str, Mapping[str, str]] | None = None,
 ) -> tuple[list[SeriesFit], dict[str, object]]:
     """Fit each series of ``frame`` (``series_id``, ``ds``, ``y``) and calibrate them jointly.
@@ -90,10 +86,8 @@ def fit_all(
     """
     series = [(str(sid), g[[DS, Y]].reset_index(drop=True)) for sid, g in frame.groupby(SERIES_ID, sort=False)]
     if scheduler:
-        if spill_dir is not None:
-            spill_dir.mkdir(parents=True, exist_ok=True)
         slots: list[SeriesFit | None] = [None] * len(series)
-        arrived = _fit_on_dask(series, freq, config, scheduler, spill_dir, verbose)
+        arrived = _fit_on_dask(series, freq, config, scheduler, spill_to, verbose)
         for i, fit in tqdm(arrived, total=len(series), desc=desc, unit="series", disable=not progress):
             slots[i] = fit
         fits = [f for f in slots if f is not None]

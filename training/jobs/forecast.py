@@ -6,23 +6,60 @@ import hashlib
 import logging
 import time
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from models.forecast.artifact import save_forecast
 from models.forecast.contracts import DS, SERIES_ID, ColumnMapping, Frequency
-from models.forecast.fit import ForecastConfig, SeriesFit, check_country_holidays, fold_min_history
-from models.forecast.model import save_forecast
-from models.forecast.validation import SalesHistory, ValidationRules, name_list, series_groups, validate_sales
+from models.forecast.fit import ForecastConfig, SeasonalityMode, SeriesFit, check_country_holidays, fold_min_history
+from models.forecast.groups import series_groups
+from models.forecast.validation import SalesHistory, ValidationRules, name_list, validate_sales
 from models.registry import Registry
-from training.jobs.fitting import default_folds, fit_all
+from training.jobs.fitting import fit_all
 from training.provenance import library_versions
 
-__all__ = ["TrainSummary", "summary_dict", "train_forecast"]
+__all__ = ["TrainOptions", "TrainSummary", "summary_dict", "train_forecast"]
 
 log = logging.getLogger(__name__)
 MODEL = "forecast"
+
+
+@dataclass(frozen=True)
+class TrainOptions:
+    """Everything ``train_forecast`` is told besides the data: what ``sentinel train forecast``'s
+    flags (or a retrain job) say. Unset horizon and folds follow the data (``ForecastConfig.for_history``).
+    """
+
+    mapping: ColumnMapping = field(default_factory=ColumnMapping)
+    rules: ValidationRules = field(default_factory=ValidationRules)
+    horizon: int | None = None
+    n_samples: int = 1000
+    country_holidays: str | None = None
+    seasonality_mode: SeasonalityMode = "auto"
+    ensemble: bool = True
+    calibration_folds: int | None = None
+    group_cols: tuple[str, ...] = ()
+    promote: bool = True
+    n_jobs: int = -1
+    progress: bool = True
+    verbose: bool = False
+    source: str | None = None  # the data's path, recorded in the manifest
+    scheduler: str | None = None  # a Dask scheduler address; None fits in local processes
+
+    def config(self, history: SalesHistory) -> ForecastConfig:
+        """The model's training parameters for this validated history."""
+        return ForecastConfig.for_history(
+            history,
+            horizon=self.horizon,
+            n_samples=self.n_samples,
+            country_holidays=self.country_holidays,
+            seasonality_mode=self.seasonality_mode,
+            nonnegative=not self.rules.allow_negative,
+            ensemble=self.ensemble,
+            calibration_folds=self.calibration_folds,
+        )
 
 
 @dataclass
@@ -55,56 +92,29 @@ def _aggregate_backtest(fits: list[SeriesFit]) -> dict[str, float]:
     return out
 
 
-def train_forecast(
-    raw: pd.DataFrame,
-    registry: Registry,
-    *,
-    mapping: ColumnMapping = ColumnMapping(),
-    rules: ValidationRules = ValidationRules(),
-    horizon: int | None = None,
-    n_samples: int = 1000,
-    country_holidays: str | None = None,
-    seasonality_mode: Literal["auto", "additive", "multiplicative"] = "auto",
-    ensemble: bool = True,
-    calibration_folds: int | None = None,
-    promote: bool = True,
-    n_jobs: int = -1,
-    progress: bool = True,
-    verbose: bool = False,
-    source: str | None = None,
-    scheduler: str | None = None,
-    group_cols: tuple[str, ...] = (),
-) -> TrainSummary:
+def train_forecast(raw: pd.DataFrame, registry: Registry, options: TrainOptions = TrainOptions()) -> TrainSummary:
     """Train the forecaster per series, calibrate jointly, and store a new registry version.
 
     Validation runs first and raises ``ValidationFailed`` before anything is fitted or
     written; the new version appears in the registry only once it is complete. With a Dask
-    ``scheduler`` address the series are fitted on that cluster and each Prophet model is
-    streamed into the staging version as it arrives.
+    ``options.scheduler`` address the series are fitted on that cluster and each Prophet model
+    is streamed into the staging version as it arrives.
     """
     started = time.perf_counter()
-    check_country_holidays(country_holidays)
+    mapping, rules = options.mapping, options.rules
+    check_country_holidays(options.country_holidays)
     history: SalesHistory = validate_sales(raw, mapping, rules)
-    groups = series_groups(raw, mapping, group_cols)
+    groups = series_groups(raw, mapping, options.group_cols)
     freq = history.freq
-    h = horizon or freq.default_horizon
-    n_series = history.frame["series_id"].nunique()
-    config = ForecastConfig(
-        horizon=h,
-        n_samples=n_samples,
-        country_holidays=country_holidays,
-        seasonality_mode=seasonality_mode,
-        nonnegative=not rules.allow_negative,
-        ensemble=ensemble,
-        calibration_folds=calibration_folds or default_folds(n_series),
-    )
+    config = options.config(history)
+    h = config.horizon
     log.info(
         "fitting %d %s series (horizon %d, %d rolling origins, %d sample paths)",
-        n_series,
+        history.frame[SERIES_ID].nunique(),
         freq.kind,
         h,
         config.calibration_folds,
-        n_samples,
+        config.n_samples,
     )
     fingerprint = pd.util.hash_pandas_object(history.frame, index=False).to_numpy()
     with registry.stage(MODEL) as staged:
@@ -112,11 +122,11 @@ def train_forecast(
             history.frame,
             freq,
             config,
-            n_jobs=n_jobs,
-            progress=progress,
-            verbose=verbose,
-            scheduler=scheduler,
-            spill_dir=staged.path / "prophet" if scheduler else None,
+            n_jobs=options.n_jobs,
+            progress=options.progress,
+            verbose=options.verbose,
+            scheduler=options.scheduler,
+            spill_to=staged.path if options.scheduler else None,
             groups=groups,
         )
         metrics = _aggregate_backtest(fits)
@@ -125,11 +135,11 @@ def train_forecast(
             {
                 "freq": freq.alias,
                 "horizon": h,
-                "n_samples": n_samples,
+                "n_samples": config.n_samples,
                 "params": config.to_dict(),
                 "validation": {**history.report.to_dict(), "rules": rules.__dict__},
                 "data": {
-                    "source": source,
+                    "source": options.source,
                     "fingerprint_sha256": hashlib.sha256(fingerprint.tobytes()).hexdigest(),
                     "rows": int(len(history.frame)),
                     "series": len(fits),
@@ -148,18 +158,18 @@ def train_forecast(
                     "folds_per_series": config.calibration_folds,
                     "libraries": calibration,
                 },
-                "group_cols": list(group_cols),
+                "group_cols": list(options.group_cols),
                 "libraries": library_versions(
                     ["prophet", "cmdstanpy", "pandas", "numpy", "scikit-learn", "sales-sentinel"]
                 ),
-                "training": {"backend": "dask" if scheduler else "local processes"},
+                "training": {"backend": "dask" if options.scheduler else "local processes"},
             }
         )
-    if promote:
+    if options.promote:
         registry.promote(MODEL, staged.version)
     return TrainSummary(
         version=staged.version,
-        promoted=promote,
+        promoted=options.promote,
         freq=freq,
         n_rows=len(raw),
         fitted=[f.series_id for f in fits],

@@ -15,6 +15,7 @@ import yaml
 
 from models.errors import InvalidInput
 from models.forecast.contracts import ColumnMapping
+from models.forecast.fit import SeasonalityMode
 from models.forecast.validation import ValidationRules
 
 __all__ = ["ForecastJob", "Policy", "RetrainConfig", "Source", "load_retrain_config"]
@@ -45,13 +46,13 @@ class ForecastJob:
     samples: int = 1000
     folds: int | None = None
     country_holidays: str | None = None
-    seasonality_mode: str = "auto"
+    seasonality_mode: SeasonalityMode = "auto"
     ensemble: bool = True
 
 
 @dataclass(frozen=True)
 class Policy:
-    """When a challenger replaces the champion (see training/retrain.py for the gate)."""
+    """When a challenger replaces the champion (see ``training.retrain.gate``)."""
 
     tolerance: float = 0.05  # challenger median MASE <= champion's x (1 + tolerance)
     auc_tolerance: float = 0.01  # churn: challenger AUC >= champion's - auc_tolerance

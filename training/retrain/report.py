@@ -1,17 +1,29 @@
-"""The report of one ``sentinel retrain`` run: report.json, summary.txt and report.html."""
+"""The report of one ``sentinel retrain`` run: what each job did, as report.json, summary.txt and report.html."""
 
 from __future__ import annotations
 
 import html
 import json
-from dataclasses import asdict
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from training.retrain.run import JobResult
+__all__ = ["JobResult", "render_summary", "write_report"]
 
-__all__ = ["render_summary", "write_report"]
+
+@dataclass
+class JobResult:
+    """What one job of the run did and why: the gate fills it in, the report renders it."""
+
+    model: str
+    status: str  # promoted | rejected | nothing-to-do | would-promote (dry run) | invalid-input | failed
+    reasons: list[str] = field(default_factory=list)
+    version: str | None = None
+    champion_before: str | None = None
+    gate: dict[str, Any] = field(default_factory=dict)
+    per_series: list[dict[str, Any]] = field(default_factory=list)
+    data_changes: dict[str, Any] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
 
 
 def render_summary(meta: dict[str, Any], results: list[JobResult]) -> str:
