@@ -50,6 +50,16 @@ def test_each_domain_face_exports_exactly_its_modules_public_names(package):
         assert getattr(face, name) is getattr(importlib.import_module(f"{package}.{public[name]}"), name)
 
 
+def test_no_module_is_over_400_lines():
+    long = {
+        str(path.relative_to(ROOT)): n
+        for top in ("models", "service", "training")
+        for path in (ROOT / top).rglob("*.py")
+        if (n := len(path.read_text().splitlines())) > 400
+    }
+    assert not long, f"split these modules by concept: {long}"
+
+
 def test_importing_the_service_package_builds_nothing():
     code = "import sys, service; print('service.app' in sys.modules, 'fastapi' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)

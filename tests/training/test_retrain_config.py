@@ -7,7 +7,7 @@ import pytest
 from models.errors import InvalidInput
 from models.registry import Registry
 from training.cli import main
-from training.retrain.config import load_retrain_config
+from training.retrain.config import ChurnJob, load_retrain_config
 
 GOOD = {
     "sources": {"sales": {"path": "data/sales-*.csv", "id_col": "store", "date_col": "week", "value_col": "sales"}},
@@ -85,3 +85,19 @@ def test_a_churn_retrain_promotes_then_rejects_a_model_that_lost_its_signal(tmp_
     assert main(["retrain", "--config", config, "--registry", registry]) == 10
     assert "below the champion's" in capsys.readouterr().out
     assert Registry(registry).champion("churn") == first
+
+
+def test_the_churn_job_is_checked_when_the_config_is_read(tmp_path):
+    base = {"sources": {"customers": {"path": "customers.csv"}}}
+    for job, fragment in [
+        ({"value_col": "monthly_value"}, "jobs.churn.source: required"),
+        ({"source": "crm"}, "jobs.churn.source: no source named 'crm'"),
+        ({"source": "customers", "budget": 3}, "jobs.churn.budget: unknown field"),
+        ({"source": "customers", "time_budget": 0}, "jobs.churn.time_budget: must be positive"),
+    ]:
+        with pytest.raises(InvalidInput, match=fragment):
+            load_retrain_config(write(tmp_path, {**base, "jobs": {"churn": job}}))
+    config = load_retrain_config(
+        write(tmp_path, {**base, "jobs": {"churn": {"source": "customers", "time_budget": 2}}})
+    )
+    assert config.churn == ChurnJob(source="customers", time_budget=2.0)

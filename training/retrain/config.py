@@ -18,7 +18,7 @@ from models.forecast.contracts import ColumnMapping
 from models.forecast.fit import SeasonalityMode
 from models.forecast.validation import ValidationRules
 
-__all__ = ["ForecastJob", "Policy", "RetrainConfig", "Source", "load_retrain_config"]
+__all__ = ["ChurnJob", "ForecastJob", "Policy", "RetrainConfig", "Source", "load_retrain_config"]
 
 JOB_FAMILIES = ("forecast", "churn")
 
@@ -51,6 +51,18 @@ class ForecastJob:
 
 
 @dataclass(frozen=True)
+class ChurnJob:
+    """``jobs.churn``: the customer table's source and columns, as ``sentinel train churn`` takes them."""
+
+    source: str
+    id_col: str = "customer_id"
+    label_col: str = "churned"
+    value_col: str | None = None
+    segment_col: str | None = None
+    time_budget: float = 30.0  # seconds for the hyperparameter search
+
+
+@dataclass(frozen=True)
 class Policy:
     """When a challenger replaces the champion (see ``training.retrain.gate``)."""
 
@@ -64,7 +76,7 @@ class RetrainConfig:
     path: Path
     sources: dict[str, Source]
     forecast: ForecastJob | None
-    churn: dict[str, Any] | None
+    churn: ChurnJob | None
     policy: Policy = field(default_factory=Policy)
     registry: str | None = None
     dask_scheduler: str | None = None
@@ -94,7 +106,7 @@ class _Fields:
             raise InvalidInput(f"{self.where}.{key}: must be {name}, got {value!r}")
         return value
 
-    def positive(self, key: str, kind: type, default: Any = None) -> Any:
+    def positive(self, key: str, kind: type | tuple[type, ...], default: Any = None) -> Any:
         value = self.get(key, kind, default)
         if value is not None and value <= 0:
             raise InvalidInput(f"{self.where}.{key}: must be positive, got {value!r}")
@@ -149,6 +161,22 @@ def _forecast_job(data: object, sources: dict[str, Source]) -> ForecastJob:
     )
 
 
+def _churn_job(data: object, sources: dict[str, Source]) -> ChurnJob:
+    known = {"source", "id_col", "label_col", "value_col", "segment_col", "time_budget"}
+    f = _Fields("jobs.churn", data, known)
+    source = f.get("source", str, required=True)
+    if source not in sources:
+        raise InvalidInput(f"jobs.churn.source: no source named {source!r} (sources: {', '.join(sources)})")
+    return ChurnJob(
+        source=source,
+        id_col=f.get("id_col", str, "customer_id"),
+        label_col=f.get("label_col", str, "churned"),
+        value_col=f.get("value_col", str),
+        segment_col=f.get("segment_col", str),
+        time_budget=float(f.positive("time_budget", (int, float), 30.0)),
+    )
+
+
 def load_retrain_config(path: str | Path) -> RetrainConfig:
     """Parse and check ``retrain.yaml``; InvalidInput names the field at fault."""
     p = Path(path)
@@ -165,7 +193,7 @@ def load_retrain_config(path: str | Path) -> RetrainConfig:
     if not jobs.data:
         raise InvalidInput(f"jobs: name at least one of {', '.join(JOB_FAMILIES)}")
     forecast = _forecast_job(jobs.data["forecast"], sources) if jobs.data.get("forecast") is not None else None
-    churn = jobs.get("churn", dict)
+    churn = _churn_job(jobs.data["churn"], sources) if jobs.data.get("churn") is not None else None
     pol = _Fields("policy", top.get("policy", dict, {}), {"tolerance", "auc_tolerance", "max_level_shift_share"})
     policy = Policy(
         tolerance=float(pol.get("tolerance", (int, float), 0.05)),

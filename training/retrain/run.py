@@ -104,12 +104,9 @@ def _run_churn(config: RetrainConfig, registry: Registry, *, dry_run: bool = Fal
     from training.jobs.churn import train_churn
 
     started = time.perf_counter()
-    section = dict(config.churn or {})
-    name = section.get("source")
-    if name not in config.sources:
-        known = ", ".join(sorted(config.sources)) or "none"
-        return JobResult("churn", "invalid-input", [f"jobs.churn.source: unknown source {name!r} (defined: {known})"])
-    source = config.sources[name]
+    job = config.churn
+    assert job is not None  # run_retrain runs this job only when the config has one
+    source = config.sources[job.source]
     try:
         frame = pd.concat([read_table(path) for path in source.files()], ignore_index=True)
         served = served_champion(registry, "churn")
@@ -118,11 +115,11 @@ def _run_churn(config: RetrainConfig, registry: Registry, *, dry_run: bool = Fal
         summary = train_churn(
             frame,
             registry,
-            id_col=section.get("id_col", "customer_id"),
-            label_col=section.get("label_col", "churned"),
-            value_col=section.get("value_col"),
-            segment_col=section.get("segment_col"),
-            budget_seconds=float(section.get("time_budget", 30)),
+            id_col=job.id_col,
+            label_col=job.label_col,
+            value_col=job.value_col,
+            segment_col=job.segment_col,
+            budget_seconds=job.time_budget,
             promote=False,
             source=source.path,
         )
