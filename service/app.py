@@ -19,6 +19,7 @@ from service.auth import parse_api_keys
 from service.db import engine as db
 from service.db.kri_store import KriStore
 from service.db.planning_store import PlanningStore
+from service.deps import Services
 from service.http_errors import install_error_handlers
 from service.kri.delivery import Deliverer, DeliveryConfig
 from service.kri.engine import KriEngine
@@ -108,6 +109,16 @@ def create_app(settings: Settings | None = None, metrics: Metrics | None = None)
     planning = PlanningStore(database)
     providers = build_providers(store, actuals=planning, targets=TargetAttainment(store, planning, cutoffs))
     engine = KriEngine(kris, kri_store, providers, delivery, metrics)
+    services = Services(
+        settings=settings,
+        metrics=metrics,
+        models=store,
+        cutoffs=cutoffs,
+        api_keys=api_keys,
+        kri_engine=engine,
+        kri_store=kri_store,
+        planning=planning,
+    )
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -120,8 +131,7 @@ def create_app(settings: Settings | None = None, metrics: Metrics | None = None)
             log.warning("not ready: %s", store.last_error)
         if store.churn is None:
             log.warning("churn endpoints unavailable: %s", store.churn_error)
-        wake, deliver = asyncio.Event(), asyncio.Event()
-        app.state.kri_wake = wake
+        wake, deliver = services.kri_wake.bind(), asyncio.Event()
         wake.set()  # first evaluation right away (also after each model reload)
         client = httpx.AsyncClient()
         tasks = [
@@ -156,15 +166,7 @@ def create_app(settings: Settings | None = None, metrics: Metrics | None = None)
         lifespan=lifespan,
         telemetry={"tracing": otel, "metrics": otel, "logs": otel},
     )
-    app.state.settings = settings
-    app.state.metrics = metrics
-    app.state.models = store
-    app.state.cutoffs = cutoffs
-    app.state.api_keys = api_keys
-    app.state.kri_engine = engine
-    app.state.kri_store = kri_store
-    app.state.planning = planning
-    app.state.kri_wake = asyncio.Event()
+    app.state.services = services  # the one attribute: routes reach it through service.deps
     install_error_handlers(app)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     # Starlette matches routes in order: the hot ones first, FastAPI's docs routes last.

@@ -14,6 +14,7 @@ from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader
 
 from models.errors import Forbidden, InvalidInput, Unauthorized
+from service.deps import services_of
 
 __all__ = ["ROLES", "AdminKey", "ReadKey", "WriteKey", "parse_api_keys"]
 
@@ -45,12 +46,12 @@ def _role_of(presented: str, keys: list[tuple[bytes, str]]) -> str | None:
 
 def _require(minimum: str, *, read: bool = False):  # type: ignore[no-untyped-def]
     async def check(request: Request, api_key: Annotated[str | None, Depends(_header)]) -> str | None:
-        settings = request.app.state.settings
-        if read and not settings.require_auth_for_reads:
+        services = services_of(request.app)  # read directly: a sub-dependency would cost every request
+        if read and not services.settings.require_auth_for_reads:
             return None
         if not api_key:
             raise Unauthorized("missing X-API-Key header: send a key configured in SENTINEL_API_KEYS")
-        role = _role_of(api_key, request.app.state.api_keys)
+        role = _role_of(api_key, services.api_keys)
         if role is None:
             raise Unauthorized("unknown API key")
         if ROLES[role] < ROLES[minimum]:

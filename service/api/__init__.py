@@ -1,5 +1,5 @@
 """One APIRouter per resource (series, forecast, feasibility, actuals, targets, churn, kri, alerts,
-health, metrics, admin), each beside the request and response schemas it declares.
+health, metrics, admin); ``schemas/`` holds the request and response bodies, one module per router.
 """
 
 from service.api import (

@@ -3,22 +3,27 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 
 from models.errors import InvalidInput, SentinelError
-from service.api.schemas import ActualsBatch, ErrorBody
+from service.api.schemas.actuals import ActualsBatch, ActualsStored
+from service.api.schemas.common import ErrorBody
 from service.auth import WriteKey
+from service.deps import Planning, Store, Wake
 
 router = APIRouter(prefix="/v1", tags=["planning"])
 
 
 @router.post(
     "/actuals",
+    response_model=ActualsStored,
     responses={401: {"model": ErrorBody}, 403: {"model": ErrorBody}, 422: {"model": ErrorBody}},
     summary="Record sales actuals after the training history (idempotent per series and date; all or nothing)",
 )
-async def post_actuals(body: ActualsBatch, request: Request, _: WriteKey) -> dict[str, object]:
-    model = request.app.state.models.require_forecast()
+async def post_actuals(
+    _: WriteKey, body: ActualsBatch, store: Store, planning: Planning, wake: Wake
+) -> dict[str, object]:
+    model = store.require_forecast()
     problems, seen = [], set()
     # Validated like the training data: negatives only when the model was trained with --allow-negative.
     allow_negative = bool(model.manifest.get("validation", {}).get("rules", {}).get("allow_negative", False))
@@ -42,6 +47,6 @@ async def post_actuals(body: ActualsBatch, request: Request, _: WriteKey) -> dic
         more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
         raise InvalidInput("nothing was stored: " + "; ".join(problems[:5]) + more)
     rows = [(a.series_id, a.ds, a.y) for a in body.actuals]
-    await asyncio.to_thread(request.app.state.planning.upsert_actuals, rows, dt.datetime.now(dt.UTC))
-    request.app.state.kri_wake.set()  # forecast_shortfall and target KRIs see the new actuals now
+    await asyncio.to_thread(planning.upsert_actuals, rows, dt.datetime.now(dt.UTC))
+    wake.set()  # forecast_shortfall and target KRIs see the new actuals now
     return {"stored": len(rows), "series": len({r[0] for r in rows}), "model_version": model.version}

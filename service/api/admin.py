@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 
-from service.api.schemas import ErrorBody, ReloadResponse
+from service.api.schemas.admin import ReloadResponse
+from service.api.schemas.common import ErrorBody
 from service.auth import AdminKey
+from service.deps import Store, Wake
 
 router = APIRouter(prefix="/admin", tags=["admin"])
 
@@ -18,9 +20,8 @@ router = APIRouter(prefix="/admin", tags=["admin"])
     responses={401: {"model": ErrorBody}, 403: {"model": ErrorBody}},
     summary="Load the registry's champion now; the old model keeps serving if that fails",
 )
-async def reload(request: Request, _: AdminKey) -> ReloadResponse:
-    store = request.app.state.models
+async def reload(_: AdminKey, store: Store, wake: Wake) -> ReloadResponse:
     changed = await asyncio.to_thread(store.reload)
     if changed:
-        request.app.state.kri_wake.set()  # model-derived KRIs are re-evaluated on the new model
+        wake.set()  # model-derived KRIs are re-evaluated on the new model
     return ReloadResponse(changed=changed, versions=store.versions(), error=store.last_error)

@@ -1,24 +1,26 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from models.churn.features import frame_from_records
-from service.api.churn_schemas import ChurnScoreRequest, ChurnScoreResponse, ChurnSummaryResponse
-from service.api.schemas import ErrorBody
+from service.api.schemas.churn import ChurnScoreRequest, ChurnScoreResponse, ChurnSummaryResponse
+from service.api.schemas.common import ErrorBody
+from service.deps import Store
 
 router = APIRouter(prefix="/v1/churn", tags=["churn"])
 
 
 @router.post(
     "/score",
-    responses={200: {"model": ChurnScoreResponse}, 422: {"model": ErrorBody}, 503: {"model": ErrorBody}},
+    response_model=ChurnScoreResponse,
+    responses={422: {"model": ErrorBody}, 503: {"model": ErrorBody}},
     summary="Calibrated churn probability, risk band and top drivers per customer (up to 10,000)",
 )
-def score(body: ChurnScoreRequest, request: Request) -> JSONResponse:
+def score(body: ChurnScoreRequest, store: Store) -> JSONResponse:
     # A sync route: scoring with drivers is CPU work for the thread pool. The response is built
-    # from plain values (JSONResponse), so FastAPI need not re-validate thousands of rows.
-    store = request.app.state.models
+    # from plain values (JSONResponse), so FastAPI need not re-validate thousands of rows
+    # (tests/service/test_openapi_contract.py checks real bodies against ChurnScoreResponse).
     model = store.require_churn()
     ids, features, warnings = frame_from_records(body.customers, model.schema)
     result = model.score(features)
@@ -35,6 +37,5 @@ def score(body: ChurnScoreRequest, request: Request) -> JSONResponse:
     responses={503: {"model": ErrorBody}},
     summary="Revenue at risk of the population scored at training, overall and by segment",
 )
-async def summary(request: Request) -> dict[str, object]:
-    store = request.app.state.models
+async def summary(store: Store) -> dict[str, object]:
     return store.require_churn().summary(store.churn_segment)

@@ -7,7 +7,8 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from pydantic_core import to_json
 
-from service.api.schemas import ErrorBody, ForecastResponse
+from service.api.schemas.common import ErrorBody
+from service.api.schemas.forecast import ForecastResponse
 from service.deps import Forecasts
 
 router = APIRouter(prefix="/v1", tags=["forecast"])

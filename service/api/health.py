@@ -3,17 +3,24 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
+from service.api.schemas.common import ErrorBody
+from service.api.schemas.health import Health, Readiness
 from service.deps import Store
 
 router = APIRouter(tags=["health"])
 
 
-@router.get("/healthz", summary="Liveness: the process answers")
+@router.get("/healthz", response_model=Health, summary="Liveness: the process answers")
 async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", summary="Readiness: a champion forecast model is loaded (503 until then)")
+@router.get(
+    "/readyz",
+    response_model=Readiness,
+    responses={503: {"model": ErrorBody}},
+    summary="Readiness: a champion forecast model is loaded (503 until then)",
+)
 async def readyz(store: Store) -> JSONResponse:
     model = store.forecast
     if model is None:

@@ -4,39 +4,43 @@ import asyncio
 import datetime as dt
 from typing import Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 
 from models.errors import NotFound
 from models.kri.observations import Observation, check_observations
-from service.api.schemas import ErrorBody, ObservationBatch
+from service.api.schemas.common import ErrorBody
+from service.api.schemas.kri import KriList, ObservationBatch, ObservationsStored
 from service.auth import ReadKey, WriteKey
+from service.deps import KriRecords, Kris, Wake
+from service.kri.delivery import utc_iso
 
 router = APIRouter(prefix="/v1/kri", tags=["kri"])
 
 
-def _iso(t: dt.datetime | None) -> str | None:
-    return None if t is None else t.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
-
-
 @router.post(
     "/observations",
+    response_model=ObservationsStored,
     responses={401: {"model": ErrorBody}, 403: {"model": ErrorBody}, 422: {"model": ErrorBody}},
     summary="Push observed KRI values (idempotent per kri, labels and ts; a rejected batch stores nothing)",
 )
-async def push_observations(body: ObservationBatch, request: Request, _: WriteKey) -> dict[str, int]:
-    kris = request.app.state.kri_engine.kris
+async def push_observations(
+    _: WriteKey, body: ObservationBatch, engine: Kris, records: KriRecords, wake: Wake
+) -> dict[str, int]:
+    kris = engine.kris
     now = dt.datetime.now(dt.UTC)
     batch = check_observations([Observation(o.kri, o.value, o.ts, o.labels) for o in body.observations], kris, now)
-    added = await asyncio.to_thread(request.app.state.kri_store.add_observations, batch, now)
-    request.app.state.kri_wake.set()  # evaluate now rather than at the next tick
+    added = await asyncio.to_thread(records.add_observations, batch, now)
+    wake.set()  # evaluate now rather than at the next tick
     return {"accepted": len(batch), "stored": added, "duplicates": len(batch) - added}
 
 
-@router.get("", summary="Every KRI: thresholds, latest values, alert state and since when")
-def list_kris(
-    request: Request, _: ReadKey, name: str | None = Query(None, description="only this KRI")
-) -> dict[str, Any]:
-    engine = request.app.state.kri_engine
+@router.get(
+    "",
+    response_model=KriList,
+    responses={404: {"model": ErrorBody}},
+    summary="Every KRI: thresholds, latest values, alert state and since when",
+)
+def list_kris(_: ReadKey, engine: Kris, name: str | None = Query(None, description="only this KRI")) -> dict[str, Any]:
     if name is not None and name not in engine.kris:
         raise NotFound(f"unknown KRI {name!r}; configured: {', '.join(sorted(engine.kris))}")
     out = []
@@ -45,7 +49,7 @@ def list_kris(
         if name is not None and kri.name != name:
             continue
         values = [
-            {**v, "ts": _iso(v["ts"]), "since": _iso(v["since"])}
+            {**v, "ts": utc_iso(v["ts"]), "since": None if v["since"] is None else utc_iso(v["since"])}
             for v in sorted(status.values, key=lambda v: sorted(v["labels"].items()))
         ]
         worst = max(

@@ -1,13 +1,19 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from service.deps import Store, Telemetry
 
 router = APIRouter(tags=["metrics"])
 
 
-@router.get("/metrics", summary="Prometheus exposition", response_class=Response)
-def metrics(request: Request) -> Response:
-    state = request.app.state
-    state.metrics.retrain_status(state.models.registry.retrain_status())
-    return Response(generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+@router.get(
+    "/metrics",
+    summary="Prometheus exposition",
+    response_class=Response,
+    responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}, "description": "Prometheus text"}},
+)
+def metrics(store: Store, telemetry: Telemetry) -> Response:
+    telemetry.retrain_status(store.registry.retrain_status())
+    return Response(generate_latest(telemetry.registry), media_type=CONTENT_TYPE_LATEST)

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from service.api.schemas import ErrorBody, SeriesDetail, SeriesList
+from service.api.schemas.common import ErrorBody
+from service.api.schemas.series import GroupList, SeriesDetail, SeriesList
 from service.deps import Forecasts
 
 router = APIRouter(prefix="/v1", tags=["forecast"])
@@ -26,7 +27,11 @@ async def series_detail(series_id: str, model: Forecasts) -> dict[str, object]:
     return {**info.public(model.version), "backtest": info.backtest, "calibration": calibration}
 
 
-@router.get("/groups", summary="Group columns (from training's --group-cols), their values and member counts")
+@router.get(
+    "/groups",
+    response_model=GroupList,
+    summary="Group columns (from training's --group-cols), their values and member counts",
+)
 async def list_groups(model: Forecasts) -> dict[str, object]:
     return {
         "columns": {

@@ -5,14 +5,16 @@ import datetime as dt
 from typing import Any
 
 import numpy as np
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Response
 
 from models.planning.decomposition import decompose
 from models.planning.pace import resolve_period, subject_ids
 from models.planning.periods import month_ranges, quarter_ranges
 from models.planning.targets import StoredTarget, target_status
-from service.api.schemas import DecomposeRequest, ErrorBody, TargetIn
+from service.api.schemas.common import ErrorBody
+from service.api.schemas.targets import DecomposeRequest, DecomposeResponse, TargetIn, TargetList, TargetStanding
 from service.auth import ReadKey, WriteKey
+from service.deps import Config, Cutoffs, Forecasts, Planning, Store, Wake
 
 router = APIRouter(prefix="/v1/targets", tags=["planning"])
 _ERRORS: dict[int | str, dict[str, Any]] = {
@@ -23,11 +25,17 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-@router.post("/decompose", responses=_ERRORS, summary="Split a total target over series, months or quarters")
-def decompose_target(body: DecomposeRequest, request: Request, _: ReadKey) -> dict[str, Any]:
-    state = request.app.state
-    model = state.models.require_forecast()
-    fiscal = state.settings.fiscal_year_start_month
+@router.post(
+    "/decompose",
+    response_model=DecomposeResponse,
+    responses=_ERRORS,
+    summary="Split a total target over series, months or quarters",
+)
+def decompose_target(
+    _: ReadKey, body: DecomposeRequest, store: Store, planning: Planning, settings: Config
+) -> dict[str, Any]:
+    model = store.require_forecast()
+    fiscal = settings.fiscal_year_start_month
     start, end = resolve_period(body.period, body.start, body.end, fiscal)
     if body.series_ids is not None:
         ids = list(dict.fromkeys(body.series_ids))
@@ -44,7 +52,7 @@ def decompose_target(body: DecomposeRequest, request: Request, _: ReadKey) -> di
         ranges = month_ranges(start, end) if body.by == "month" else quarter_ranges(start, end, fiscal)
         names = [name for name, _ in ranges]
         parts = [(ids, a, b) for _, (a, b) in ranges]
-    sums = model.pace_parts(parts, state.planning.posted)
+    sums = model.pace_parts(parts, planning.posted)
     result = decompose(names, np.stack([s.totals for s in sums]), body.target, body.method)
     return {
         "period": body.period,
@@ -64,11 +72,24 @@ def decompose_target(body: DecomposeRequest, request: Request, _: ReadKey) -> di
     }
 
 
-@router.post("", status_code=201, responses=_ERRORS, summary="Register a named target (series or group, period)")
-def register_target(body: TargetIn, request: Request, _: WriteKey) -> dict[str, Any]:
-    state = request.app.state
-    model = state.models.require_forecast()
-    start, end = resolve_period(body.period, body.start, body.end, state.settings.fiscal_year_start_month)
+@router.post(
+    "",
+    status_code=201,
+    response_model=TargetStanding,
+    responses=_ERRORS,
+    summary="Register a named target (series or group, period)",
+)
+def register_target(
+    _: WriteKey,
+    body: TargetIn,
+    store: Store,
+    planning: Planning,
+    cutoffs: Cutoffs,
+    settings: Config,
+    wake: Wake,
+) -> dict[str, Any]:
+    model = store.require_forecast()
+    start, end = resolve_period(body.period, body.start, body.end, settings.fiscal_year_start_month)
     group = {} if body.total else body.group
     target = StoredTarget(
         name=body.name,
@@ -85,21 +106,23 @@ def register_target(body: TargetIn, request: Request, _: WriteKey) -> dict[str, 
     # the horizon is refused rather than stored as a target that can never be assessed.
     ids = subject_ids(model, target.series_id, target.group)
     model.pace_sum(ids, start, end)
-    state.planning.add_target(target)
-    state.kri_wake.set()
-    return target_status(model, target, state.cutoffs, state.planning.posted)
+    planning.add_target(target)
+    wake.set()
+    return target_status(model, target, cutoffs, planning.posted)
 
 
-@router.get("", summary="Registered targets with their current probability, verdict and pace")
-def list_targets(request: Request, _: ReadKey) -> dict[str, Any]:
-    state = request.app.state
-    model = state.models.require_forecast()
-    posted = state.planning.posted
-    return {"targets": [target_status(model, t, state.cutoffs, posted) for t in state.planning.list_targets()]}
+@router.get(
+    "",
+    response_model=TargetList,
+    summary="Registered targets with their current probability, verdict and pace",
+)
+def list_targets(_: ReadKey, model: Forecasts, planning: Planning, cutoffs: Cutoffs) -> dict[str, Any]:
+    posted = planning.posted
+    return {"targets": [target_status(model, t, cutoffs, posted) for t in planning.list_targets()]}
 
 
 @router.delete("/{name}", status_code=204, responses=_ERRORS, summary="Remove a registered target")
-async def delete_target(name: str, request: Request, _: WriteKey) -> Response:
-    await asyncio.to_thread(request.app.state.planning.delete_target, name)
-    request.app.state.kri_wake.set()
+async def delete_target(_: WriteKey, name: str, planning: Planning, wake: Wake) -> Response:
+    await asyncio.to_thread(planning.delete_target, name)
+    wake.set()
     return Response(status_code=204)

@@ -115,7 +115,7 @@ def test_a_tampered_churn_champion_is_refused_and_the_old_keeps_serving(churn_re
         (base / new / MANIFEST).write_text(json.dumps({**manifest, "version": new}))
         registry.promote("churn", new)
         (base / new / PIPELINE).write_bytes((base / new / PIPELINE).read_bytes()[:-10])  # edited after promotion
-        assert c.app.state.models.reload() is False
+        assert c.app.state.services.models.reload() is False
         out = c.post("/v1/churn/score", json={"customers": customers(1)}).json()
         assert out["model_version"] == old
         assert 'sentinel_model_reload_failures_total{model="churn"} 1.0' in c.get("/metrics").text

@@ -60,7 +60,7 @@ def test_a_rejected_batch_names_the_item_and_stores_nothing(client):
     assert nan.status_code == 422 and "observations[1] (kri 'returns_rate'): value must be a finite" in nan.text
     missing = client.post("/v1/kri/observations", json={"observations": [{"kri": "returns_rate"}]}, headers=WRITE)
     assert missing.status_code == 422 and "observations.0.value" in missing.json()["detail"]
-    client.app.state.kri_engine.evaluate()
+    client.app.state.services.kri_engine.evaluate()
     assert kri_view(client, "returns_rate")["values"] == []  # the good items were not stored either
 
 
@@ -114,13 +114,13 @@ def test_a_restart_neither_forgets_a_firing_alert_nor_fires_it_anew(tmp_path):
     with kri_client(tmp_path, **hook) as first:
         push(first, 0.2)
         (before,) = wait_for(lambda: first.get("/v1/alerts").json())
-        queued = first.app.state.kri_store.outbox()
+        queued = first.app.state.services.kri_store.outbox()
     assert [(r.receiver, r.status) for r in queued] == [("http://127.0.0.1:9/hook", "firing")]
     with kri_client(tmp_path, **hook) as second:
-        second.app.state.kri_engine.evaluate()
+        second.app.state.services.kri_engine.evaluate()
         (after,) = second.get("/v1/alerts").json()
         assert after["startsAt"] == before["startsAt"] and after["fingerprint"] == before["fingerprint"]
-        assert [r.id for r in second.app.state.kri_store.outbox()] == [r.id for r in queued]  # nothing new
+        assert [r.id for r in second.app.state.services.kri_store.outbox()] == [r.id for r in queued]  # nothing new
 
 
 def test_an_invalid_kri_config_stops_start_up_naming_kri_and_field(tmp_path):

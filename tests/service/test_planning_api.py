@@ -157,8 +157,8 @@ def test_target_bad_inputs(client, body, status, fragment):
 def test_registered_targets_feed_the_target_attainment_kri(client):
     body = {"name": "all-q1", "total": True, "start": "2026-12-01", "end": "2027-02-28", "amount": 1.0}
     assert client.post("/v1/targets", json=body, headers=KEY).status_code == 201
-    provider = client.app.state.kri_engine.providers["target_attainment"]
-    kri = next(iter(client.app.state.kri_engine.kris.values()))
+    provider = client.app.state.services.kri_engine.providers["target_attainment"]
+    kri = next(iter(client.app.state.services.kri_engine.kris.values()))
     assert provider.read(kri) == [({"target": "all-q1"}, 1.0)]
     assert client.delete("/v1/targets/all-q1", headers=KEY).status_code == 204
 

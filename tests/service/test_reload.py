@@ -22,7 +22,7 @@ def test_new_champion_is_picked_up_on_reload(registry_copy):
     with client_for(registry_copy.root) as c:
         clone_version(registry_copy, old, "29990101T000000Z-new000")
         registry_copy.promote("forecast", "29990101T000000Z-new000")
-        assert c.app.state.models.reload() is True
+        assert c.app.state.services.models.reload() is True
         body = c.post(
             "/v1/feasibility", json={"series_id": "store-01", "start": "2027-01-01", "end": "2027-01-02", "target": 1}
         )
@@ -38,7 +38,7 @@ def test_tampered_new_champion_is_refused_and_the_old_keeps_serving(registry_cop
         data = np.load(paths)
         data[0] *= 10  # someone edits the forecasts after training
         np.save(paths, data)
-        assert c.app.state.models.reload() is False
+        assert c.app.state.services.models.reload() is False
         assert c.get("/readyz").json()["forecast_version"] == old
         assert c.get("/v1/series").json()["series"][0]["model_version"] == old
         assert 'sentinel_model_reload_failures_total{model="forecast"} 1.0' in c.get("/metrics").text

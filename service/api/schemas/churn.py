@@ -1,4 +1,4 @@
-"""Request and response bodies of the churn endpoints (with the examples shown in /docs)."""
+"""``/v1/churn``: customers to score, their scores with drivers, and the revenue-at-risk summary."""
 
 from __future__ import annotations
 
@@ -6,7 +6,15 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["ChurnScoreRequest", "ChurnScoreResponse", "ChurnSummaryResponse", "MAX_CUSTOMERS"]
+__all__ = [
+    "MAX_CUSTOMERS",
+    "ChurnScoreRequest",
+    "ChurnScoreResponse",
+    "ChurnSummaryResponse",
+    "CustomerScore",
+    "Driver",
+    "SegmentSummary",
+]
 
 MAX_CUSTOMERS = 10_000
 

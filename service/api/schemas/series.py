@@ -1,0 +1,45 @@
+"""What the served forecast model covers: its series (``/v1/series``) and their groups (``/v1/groups``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pydantic import BaseModel, Field
+
+__all__ = ["GroupList", "GroupValue", "SeriesDetail", "SeriesList", "SeriesOut"]
+
+
+class SeriesOut(BaseModel):
+    series_id: str
+    freq: str = Field(description="pandas frequency alias: D, W-FRI, MS, ME")
+    history_start: dt.date
+    history_end: dt.date
+    horizon_end: dt.date
+    model: str = Field(description="per-series choice: prophet, or prophet+ets (equal-weight combination)")
+    groups: dict[str, str] = Field(default_factory=dict, description="attribute columns, e.g. region")
+    model_version: str
+
+
+class SeriesList(BaseModel):
+    series: list[SeriesOut]
+
+
+class SeriesDetail(SeriesOut):
+    backtest: dict[str, float] = Field(
+        description="latest rolling origin: horizon, MASE, sMAPE, 80%/95% coverage of the calibrated bands; "
+        "relative_spread: this series' band width factor against its pool (own / pooled fold spread) ** 0.25"
+    )
+    calibration: dict[str, object] = Field(description="the pooled error-path library this series samples from")
+
+
+class GroupValue(BaseModel):
+    value: str = Field(examples=["North"])
+    series: int = Field(description="how many series hold this value")
+
+
+class GroupList(BaseModel):
+    columns: dict[str, list[GroupValue]] = Field(
+        description="each group column (training's --group-cols) with its values, sorted"
+    )
+    total_series: int
+    model_version: str

@@ -1,0 +1,117 @@
+"""``/v1/targets``: registered targets with their standing, and the split of a total target."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from service.api.schemas.common import PeriodFields, SubjectFields
+from service.api.schemas.feasibility import Assessment
+
+__all__ = [
+    "DecomposeRequest",
+    "DecomposeResponse",
+    "DecomposeTotal",
+    "DecomposedPart",
+    "RegisteredTarget",
+    "TargetIn",
+    "TargetList",
+    "TargetStanding",
+    "TargetStatus",
+    "TargetUnassessed",
+]
+
+
+class TargetIn(SubjectFields):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"name": "north-q1", "group": {"region": "North"}, "period": "2027-Q1", "amount": 9e6}]
+        },
+    )
+
+    name: str = Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
+    amount: float = Field(gt=0, allow_inf_nan=False, description="sales to reach over the period")
+    owner: str | None = Field(None, max_length=256)
+
+
+class RegisteredTarget(BaseModel):
+    """A target as registered, its period resolved to dates."""
+
+    name: str
+    series_id: str | None
+    group: dict[str, str] | None = Field(description="the group ({} = every series); null for a series")
+    period: str | None
+    start: dt.date
+    end: dt.date
+    amount: float
+    owner: str | None
+    created_at: str = Field(description="when it was registered (ISO 8601)")
+
+
+class TargetStatus(Assessment, RegisteredTarget):  # answer base first: the target's fields come first
+    """A registered target with its current probability, verdict and pace."""
+
+
+class TargetUnassessed(RegisteredTarget):
+    """A registered target the served model cannot assess (e.g. a retrained model no longer covers its period)."""
+
+    error: str = Field(description="why there is no probability")
+
+
+TargetStanding = TargetStatus | TargetUnassessed
+
+
+class TargetList(BaseModel):
+    targets: list[TargetStanding]
+
+
+class DecomposeRequest(PeriodFields):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"target": 1.2e8, "period": "2027-Q1", "group": {}, "by": "series", "method": "equal_probability"}
+            ]
+        },
+    )
+
+    target: float = Field(gt=0, allow_inf_nan=False, description="the total target to split")
+    group: dict[str, str] | None = Field(None, description="the series to split over ({} = every series)")
+    series_ids: list[str] | None = Field(None, min_length=1, description="or an explicit list of series")
+    by: Literal["series", "month", "quarter"] = "series"
+    method: Literal["proportional", "equal_probability"] = "proportional"
+
+    @model_validator(mode="after")
+    def _one_scope(self) -> DecomposeRequest:
+        if (self.group is None) == (self.series_ids is None):
+            raise ValueError("name exactly one of group or series_ids")
+        return self
+
+
+class DecomposeTotal(BaseModel):
+    target: float
+    expected: float
+    probability: float = Field(description="P(the parts together reach the total target)")
+
+
+class DecomposedPart(BaseModel):
+    name: str = Field(description="a series id, a month (YYYY-MM) or a fiscal quarter (YYYY-Qn)")
+    target: float = Field(description="this part's share of the total target")
+    expected: float
+    probability: float = Field(description="P(this part reaches its own target)")
+
+
+class DecomposeResponse(BaseModel):
+    period: str | None
+    start: dt.date
+    end: dt.date
+    by: Literal["series", "month", "quarter"]
+    method: Literal["proportional", "equal_probability"]
+    series_count: int
+    total: DecomposeTotal
+    common_probability: float | None = Field(description="equal_probability: the probability every part shares")
+    parts: list[DecomposedPart] = Field(description="the parts' targets add up to the total target")
+    model_version: str
