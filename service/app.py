@@ -27,6 +27,7 @@ from service.kri.sources import TargetAttainment, build_providers
 from service.model_store import ModelStore
 from service.settings import Settings, get_settings
 from service.telemetry import Metrics, MetricsMiddleware
+from service.web import pages
 
 __all__ = ["create_app"]
 
@@ -184,6 +185,8 @@ def create_app(settings: Settings | None = None, metrics: Metrics | None = None)
         api.admin,
     ):
         app.include_router(module.router)
+    app.include_router(pages.router)  # the planner's web app under /app/
+    app.mount("/app/static", pages.static_files(), name="static")
     docs = {app.openapi_url, app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url}
     app.router.routes.sort(key=lambda route: getattr(route, "path", None) in docs)
     return app
