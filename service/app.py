@@ -38,8 +38,11 @@ DESCRIPTION = """
 Sales forecasts, target feasibility and KRI alerting from Prophet models trained per series.
 
 * `POST /v1/feasibility`: how likely is a sales target over a period?
+* `POST /v1/feasibility/curve`: how likely is each target over a range?
 * `GET /v1/forecast/{series_id}`: point forecast and interval per period.
+* `POST /v1/fan`: fan chart of a series, a group or the total (history, actuals, 50/80/95% bands).
 * `GET /v1/series`, `GET /v1/groups`: what the served model covers.
+* `GET /v1/models`: the served model versions, when they were trained, and the last retrain.
 * `POST /v1/actuals`: record sales after training; feasibility then paces targets against them.
 * `POST /v1/targets/decompose`, `POST|GET|DELETE /v1/targets`: split and register targets.
 * `GET /v1/kri`, `POST /v1/kri/observations`, `GET /v1/alerts`: key risk indicators and their alerts.
@@ -175,12 +178,14 @@ def create_app(settings: Settings | None = None, metrics: Metrics | None = None)
         api.feasibility,
         api.health,
         api.forecast,
+        api.fan,
         api.series,
         api.churn,
         api.actuals,
         api.targets,
         api.kri,
         api.alerts,
+        api.models,
         api.metrics,
         api.admin,
     ):

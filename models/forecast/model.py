@@ -24,6 +24,7 @@ import pandas as pd
 from models.errors import InvalidInput, NotFound, OutOfRange
 from models.forecast.conditioning import conditioned_sum
 from models.forecast.contracts import DS, Frequency
+from models.forecast.fan import Fan, fan_chart
 
 __all__ = ["ForecastModel", "PaceSum", "PeriodSum", "Posted", "SeriesInfo"]
 
@@ -203,6 +204,26 @@ class ForecastModel:
                 del self._band_cache[next(iter(self._band_cache))]
             self._band_cache[(i, level)] = (lower, upper)
         return lower, upper
+
+    def fan(self, series_ids: Sequence[str], history_periods: int, posted: Posted | None = None) -> Fan:
+        """Fan-chart data of the sum of ``series_ids`` (``models.forecast.fan``).
+
+        The last ``history_periods`` periods of history, the posted actuals, and per date the mean,
+        median and 50/80/95% bands of the joint paths as trained (not conditioned on the actuals).
+        """
+        if history_periods < 0:
+            raise InvalidInput(f"history_periods must be 0 or more, got {history_periods}")
+        positions = [self._position(sid) for sid in series_ids]
+        if not positions:
+            raise InvalidInput("a fan chart needs at least one series")
+        rows = posted or {}
+        return fan_chart(
+            [self._timelines[i] for i in positions],
+            [self._history_cum[i] for i in positions],
+            [self._cum[i] for i in positions],
+            [rows.get(self.infos[i].series_id, ()) for i in positions],
+            history_periods,
+        )
 
     # --- groups -------------------------------------------------------------------------------
 

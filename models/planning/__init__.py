@@ -5,6 +5,7 @@ target into parts, and the standing of registered targets.
 from models._lazy import lazy_exports
 
 _EXPORTS = {
+    "CURVE_RANGE": "feasibility",
     "Decomposition": "decomposition",
     "Feasibility": "feasibility",
     "Method": "decomposition",
@@ -17,9 +18,11 @@ _EXPORTS = {
     "month_ranges": "periods",
     "pace_answer": "pace",
     "parse_period": "periods",
+    "period_totals": "pace",
     "quarter_ranges": "periods",
     "resolve_period": "pace",
     "subject_ids": "pace",
+    "target_curve": "feasibility",
     "target_status": "targets",
 }
 __all__ = sorted(_EXPORTS)

@@ -14,9 +14,10 @@ import numpy as np
 
 from models.errors import InvalidInput
 
-__all__ = ["Feasibility", "VerdictCutoffs", "assess"]
+__all__ = ["CURVE_RANGE", "Feasibility", "VerdictCutoffs", "assess", "target_curve"]
 
 Verdict = Literal["likely", "stretch", "unlikely"]
+CURVE_RANGE = (0.005, 0.995)  # the target curve spans these quantiles of the period total
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,7 @@ def assess(totals: np.ndarray, target: float, cutoffs: VerdictCutoffs = VerdictC
         raise InvalidInput(f"target must be a finite number, got {target!r}")
     ordered = np.sort(totals)  # one sort serves the probability and every quantile
     n = ordered.size
-    probability = float(n - np.searchsorted(ordered, target, side="left")) / n
+    probability = float(_reach(ordered, np.asarray(target, dtype=np.float64)))
     expected = float(ordered.sum()) / n
     p10, p50, p90 = (_quantile(ordered, q) for q in (0.1, 0.5, 0.9))
     return Feasibility(
@@ -71,6 +72,26 @@ def assess(totals: np.ndarray, target: float, cutoffs: VerdictCutoffs = VerdictC
         gap=float(target) - expected,
         verdict=cutoffs.verdict(probability),
     )
+
+
+def target_curve(totals: np.ndarray, points: int) -> tuple[np.ndarray, np.ndarray]:
+    """(targets, P(total >= target)) at ``points`` evenly spaced targets across the totals' central 99%.
+
+    Each probability is the one ``assess`` gives for that target. When every sample is the same
+    (a period already recorded in full), every target is that value, reached with probability 1.
+    """
+    if points < 2:
+        raise InvalidInput(f"a target curve needs at least 2 points, got {points}")
+    ordered = np.sort(totals)
+    lo, hi = (_quantile(ordered, q) for q in CURVE_RANGE)
+    targets = np.linspace(lo, hi, points)
+    return targets, _reach(ordered, targets)
+
+
+def _reach(ordered: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """P(total >= target) for each target, from the sorted samples of the total."""
+    n = ordered.size
+    return (n - np.searchsorted(ordered, targets, side="left")) / n
 
 
 def _quantile(ordered: np.ndarray, q: float) -> float:

@@ -10,11 +10,11 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from models.forecast.model import ForecastModel, Posted
+from models.forecast.model import ForecastModel, PaceSum, Posted
 from models.planning.feasibility import VerdictCutoffs, assess
 from models.planning.periods import parse_period
 
-__all__ = ["pace_answer", "resolve_period", "subject_ids"]
+__all__ = ["pace_answer", "period_totals", "resolve_period", "subject_ids"]
 
 
 def resolve_period(
@@ -35,6 +35,20 @@ def subject_ids(model: ForecastModel, series_id: str | None, group: Mapping[str,
     return model.members(group or {})
 
 
+def period_totals(model: ForecastModel, ids: list[str], start: dt.date, end: dt.date, posted: Posted) -> PaceSum:
+    """Joint samples of ``ids``' total over [start, end], recorded and posted actuals counted.
+
+    What feasibility and the target curve read their answers off, so the two always agree.
+    """
+    if len(ids) == 1 and ids[0] not in posted:
+        # The common case stays O(n_samples): one difference of two cumulative rows.
+        plain = model.period_sum(ids[0], start, end)
+        return PaceSum(
+            plain.actual, plain.periods_actual, plain.periods_forecast, plain.totals - plain.actual, plain.totals
+        )
+    return model.pace_sum(ids, start, end, posted)
+
+
 def pace_answer(
     model: ForecastModel,
     ids: list[str],
@@ -45,20 +59,15 @@ def pace_answer(
     posted: Posted,
 ) -> dict[str, Any]:
     """Feasibility and pace fields for ``ids`` summed over [start, end]."""
-    if len(ids) == 1 and ids[0] not in posted:
-        # The common case stays O(n_samples): one difference of two cumulative rows.
-        plain = model.period_sum(ids[0], start, end)
-        actual, elapsed, left, totals = plain.actual, plain.periods_actual, plain.periods_forecast, plain.totals
-    else:
-        pace = model.pace_sum(ids, start, end, posted)
-        actual, elapsed, left, totals = pace.actual, pace.periods_elapsed, pace.periods_remaining, pace.totals
-    result = assess(totals, target, cutoffs)
+    pace = period_totals(model, ids, start, end, posted)
+    actual, left = pace.actual, pace.periods_remaining
+    result = assess(pace.totals, target, cutoffs)
     remaining_expected = result.expected - actual
     return {
         **result.__dict__,
         "actual_to_date": actual,
         "remaining_expected": remaining_expected,
-        "periods_elapsed": elapsed,
+        "periods_elapsed": pace.periods_elapsed,
         "periods_remaining": left,
         "required_run_rate": (target - actual) / left if left else None,
         "forecast_run_rate": remaining_expected / left if left else None,

@@ -1,5 +1,6 @@
-"""One APIRouter per resource (series, forecast, feasibility, actuals, targets, churn, kri, alerts,
-health, metrics, admin); ``schemas/`` holds the request and response bodies, one module per router.
+"""One APIRouter per resource (series, forecast, fan, feasibility, actuals, targets, churn, kri,
+alerts, models, health, metrics, admin); ``schemas/`` holds the request and response bodies, one
+module per router.
 """
 
 from service.api import (
@@ -7,11 +8,13 @@ from service.api import (
     admin,
     alerts,
     churn,
+    fan,
     feasibility,
     forecast,
     health,
     kri,
     metrics,
+    models,
     series,
     targets,
 )
@@ -21,11 +24,13 @@ __all__ = [
     "admin",
     "alerts",
     "churn",
+    "fan",
     "feasibility",
     "forecast",
     "health",
     "kri",
     "metrics",
+    "models",
     "series",
     "targets",
 ]

@@ -6,9 +6,11 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 from pydantic_core import to_json
 
-from models.planning.pace import pace_answer, resolve_period, subject_ids
+from models.planning.feasibility import target_curve
+from models.planning.pace import pace_answer, period_totals, resolve_period, subject_ids
 from service.api.schemas.common import ErrorBody
-from service.api.schemas.feasibility import FeasibilityRequest, FeasibilityResponse
+from service.api.schemas.feasibility import CurvePoint, CurveRequest, FeasibilityRequest, FeasibilityResponse
+from service.auth import ReadKey
 from service.deps import AllServices
 
 router = APIRouter(prefix="/v1", tags=["feasibility"])
@@ -60,3 +62,21 @@ async def feasibility(request: Request, services: AllServices) -> Response:
         "model_version": model.version,
     }
     return Response(to_json(content), media_type="application/json")
+
+
+@router.post(
+    "/feasibility/curve",
+    response_model=list[CurvePoint],
+    responses={status: {"model": ErrorBody} for status in (401, 403, 404, 422)},
+    summary="P(period total >= target) over a range of targets, from the same joint paths as feasibility",
+)
+def feasibility_curve(_: ReadKey, body: CurveRequest, services: AllServices) -> Response:
+    # The same period totals as POST /v1/feasibility (posted actuals counted and conditioned on),
+    # so the curve at a target is that route's probability for it.
+    model = services.models.require_forecast()
+    start, end = resolve_period(body.period, body.start, body.end, services.settings.fiscal_year_start_month)
+    ids = subject_ids(model, body.series_id, {} if body.total else body.group)
+    totals = period_totals(model, ids, start, end, services.planning.posted).totals
+    targets, probabilities = target_curve(totals, body.points)
+    points = [{"target": x, "probability": p} for x, p in zip(targets.tolist(), probabilities.tolist(), strict=True)]
+    return Response(to_json(points), media_type="application/json")

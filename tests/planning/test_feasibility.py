@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from models.errors import InvalidInput
-from models.planning.feasibility import VerdictCutoffs, assess
+from models.planning.feasibility import VerdictCutoffs, assess, target_curve
 
 
 def test_probability_is_the_share_of_totals_at_or_above_target():
@@ -40,3 +40,19 @@ def test_cutoffs_must_be_ordered():
 def test_non_finite_target_is_rejected():
     with pytest.raises(InvalidInput, match="finite"):
         assess(np.ones(3), float("nan"))
+
+
+def test_the_target_curve_spans_the_central_99_percent_and_matches_assess():
+    totals = np.random.default_rng(3).normal(1000.0, 100.0, size=1000)
+    targets, probabilities = target_curve(totals, 21)
+    assert (targets[0], targets[-1]) == pytest.approx(tuple(np.quantile(totals, [0.005, 0.995])))
+    assert np.allclose(np.diff(targets), np.diff(targets)[0]) and (np.diff(probabilities) <= 0).all()
+    assert probabilities.tolist() == [assess(totals, float(x)).probability for x in targets]
+    assert probabilities[0] == 0.995 and probabilities[-1] == 0.005
+
+
+def test_the_target_curve_of_a_certain_total_is_one_value_reached_for_sure():
+    targets, probabilities = target_curve(np.full(50, 1234.5), 4)
+    assert targets.tolist() == [1234.5] * 4 and probabilities.tolist() == [1.0] * 4
+    with pytest.raises(InvalidInput, match="at least 2 points"):
+        target_curve(np.full(50, 1.0), 1)

@@ -86,6 +86,15 @@ def test_a_critical_observation_raises_an_alert_and_a_lower_one_resolves_it(clie
     assert 'sentinel_kri_alert_state{kri="returns_rate"} 0.0' in client.get("/metrics").text
 
 
+def test_each_kri_shows_its_thresholds_and_when_it_fires_and_clears(client):
+    returns = kri_view(client, "returns_rate")
+    assert (returns["warning"], returns["critical"], returns["direction"]) == (0.08, 0.12, "above")
+    assert returns["for"] == {"seconds": 0.0, "evaluations": 0}
+    assert returns["clear"] == {"margin": 0.01, "keep_firing_for": 0.0}
+    at_risk = kri_view(client, "revenue_at_risk_ratio")
+    assert (at_risk["warning"], at_risk["critical"]) == (None, 0.2)
+
+
 def test_label_sets_are_tracked_separately(client):
     push(client, 0.2, region="west")
     push(client, 0.01, region="east")

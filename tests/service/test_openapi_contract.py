@@ -90,6 +90,15 @@ CALLS = [
         "/v1/feasibility",
         json={"series_id": "store-04", "period": "2026-11", "target": 4e5},
     ),
+    Call("curve series", "POST", "/v1/feasibility/curve", json={"series_id": "store-01", **JAN}),
+    Call(
+        "curve group with actuals",
+        "POST",
+        "/v1/feasibility/curve",
+        json={"group": {"store_format": "street"}, "period": "2026-11", "points": 5},
+    ),
+    Call("fan series with actuals", "POST", "/v1/fan", json={"series_id": "store-04", "history_periods": 10}),
+    Call("fan total", "POST", "/v1/fan", json={"total": True}),
     Call(
         "decompose by series",
         "POST",
@@ -139,6 +148,7 @@ CALLS = [
     Call("delete target", "DELETE", "/v1/targets/{name}", params={"name": "north-nov"}, headers=WRITE),
     Call("churn score", "POST", "/v1/churn/score", json={"customers": _customers()}),
     Call("churn summary", "GET", "/v1/churn/summary"),
+    Call("models", "GET", "/v1/models"),
     Call(
         "kri observations",
         "POST",

@@ -15,11 +15,28 @@ from service.api.schemas.churn import (
     Driver,
     SegmentSummary,
 )
-from service.api.schemas.common import ErrorBody, PeriodFields, SubjectFields
-from service.api.schemas.feasibility import Assessment, FeasibilityRequest, FeasibilityResponse
+from service.api.schemas.common import ErrorBody, PeriodFields, Subject, SubjectFields
+from service.api.schemas.fan import Band, FanActual, FanBands, FanPoint, FanRequest, FanResponse, FanValue
+from service.api.schemas.feasibility import (
+    Assessment,
+    CurvePoint,
+    CurveRequest,
+    FeasibilityRequest,
+    FeasibilityResponse,
+)
 from service.api.schemas.forecast import ForecastPoint, ForecastResponse
 from service.api.schemas.health import Health, Readiness
-from service.api.schemas.kri import KriList, KriOut, KriValue, ObservationBatch, ObservationIn, ObservationsStored
+from service.api.schemas.kri import (
+    KriClear,
+    KriFor,
+    KriList,
+    KriOut,
+    KriValue,
+    ObservationBatch,
+    ObservationIn,
+    ObservationsStored,
+)
+from service.api.schemas.models import ChurnServed, ForecastServed, ServedModels
 from service.api.schemas.series import GroupList, GroupValue, SeriesDetail, SeriesList, SeriesOut
 from service.api.schemas.targets import (
     DecomposedPart,
@@ -43,9 +60,13 @@ __all__ = [
     "AlertReceiver",
     "AlertStatus",
     "Assessment",
+    "Band",
     "ChurnScoreRequest",
     "ChurnScoreResponse",
+    "ChurnServed",
     "ChurnSummaryResponse",
+    "CurvePoint",
+    "CurveRequest",
     "CustomerScore",
     "DecomposeRequest",
     "DecomposeResponse",
@@ -53,13 +74,22 @@ __all__ = [
     "DecomposedPart",
     "Driver",
     "ErrorBody",
+    "FanActual",
+    "FanBands",
+    "FanPoint",
+    "FanRequest",
+    "FanResponse",
+    "FanValue",
     "FeasibilityRequest",
     "FeasibilityResponse",
     "ForecastPoint",
     "ForecastResponse",
+    "ForecastServed",
     "GroupList",
     "GroupValue",
     "Health",
+    "KriClear",
+    "KriFor",
     "KriList",
     "KriOut",
     "KriValue",
@@ -74,6 +104,8 @@ __all__ = [
     "SeriesDetail",
     "SeriesList",
     "SeriesOut",
+    "ServedModels",
+    "Subject",
     "SubjectFields",
     "TargetIn",
     "TargetList",

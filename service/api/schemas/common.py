@@ -1,5 +1,5 @@
 """Bodies shared across resources: the error body every route answers with, and how a request
-names a period (``PeriodFields``) and whose sales it is about (``SubjectFields``)."""
+names a period (``PeriodFields``) and whose sales it is about (``Subject``; both: ``SubjectFields``)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import datetime as dt
 
 from pydantic import BaseModel, Field, model_validator
 
-__all__ = ["ErrorBody", "PeriodFields", "SubjectFields"]
+__all__ = ["ErrorBody", "PeriodFields", "Subject", "SubjectFields"]
 
 
 class ErrorBody(BaseModel):
@@ -35,7 +35,7 @@ class PeriodFields(BaseModel):
         return self
 
 
-class SubjectFields(PeriodFields):
+class Subject(BaseModel):
     """Whose sales: one series, a group of series (``{}`` = all), or the total."""
 
     series_id: str | None = Field(None, min_length=1)
@@ -45,7 +45,7 @@ class SubjectFields(PeriodFields):
     total: bool = Field(False, description="every series together (same as group {})")
 
     @model_validator(mode="after")
-    def _one_subject(self) -> SubjectFields:
+    def _one_subject(self) -> Subject:
         given = [
             n
             for n, v in (("series_id", self.series_id), ("group", self.group), ("total", self.total))
@@ -56,3 +56,9 @@ class SubjectFields(PeriodFields):
                 "name exactly one of series_id, group or total" + (f" (got {', '.join(given)})" if given else "")
             )
         return self
+
+
+# PeriodFields last: pydantic lays out fields and runs validators from the last base to the first,
+# so the period comes first in /docs and its problems are reported first.
+class SubjectFields(Subject, PeriodFields):
+    """Whose sales over which period."""

@@ -1,4 +1,5 @@
-"""``POST /v1/feasibility``: a target for a series, a group or the total over a period, and the answer."""
+"""``POST /v1/feasibility``: a target for a series, a group or the total over a period, and the answer;
+``POST /v1/feasibility/curve``: the probability of every target over a range."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from service.api.schemas.common import SubjectFields
 
-__all__ = ["Assessment", "FeasibilityRequest", "FeasibilityResponse"]
+__all__ = ["Assessment", "CurvePoint", "CurveRequest", "FeasibilityRequest", "FeasibilityResponse"]
 
 
 class FeasibilityRequest(SubjectFields):
@@ -62,3 +63,21 @@ class _Question(BaseModel):
 # question first, in the order the route writes it. (Docstrings here become the public schema text.)
 class FeasibilityResponse(Assessment, _Question):
     """The question, its period resolved to dates, then the answer."""
+
+
+class CurveRequest(SubjectFields):
+    """The feasibility question without a target: how likely is each target over a range?"""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"series_id": "store-01", "period": "2027-Q1", "points": 41}]},
+    )
+
+    points: int = Field(41, ge=2, le=501, description="how many evenly spaced targets")
+
+
+class CurvePoint(BaseModel):
+    """One target of the curve, from the 0.5% to the 99.5% quantile of the period total."""
+
+    target: float
+    probability: float = Field(description="P(sum of sales over the period >= target), as POST /v1/feasibility")

@@ -7,7 +7,16 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["KriList", "KriOut", "KriValue", "ObservationBatch", "ObservationIn", "ObservationsStored"]
+__all__ = [
+    "KriClear",
+    "KriFor",
+    "KriList",
+    "KriOut",
+    "KriValue",
+    "ObservationBatch",
+    "ObservationIn",
+    "ObservationsStored",
+]
 
 AlertStateName = Literal["ok", "pending", "firing", "resolved"]
 Severity = Literal["warning", "critical"]
@@ -52,12 +61,32 @@ class KriValue(BaseModel):
     since: str | None = Field(description="when state or severity last changed (ISO 8601, UTC)")
 
 
+class KriFor(BaseModel):
+    """How long a breach must last before it fires (both 0: at once)."""
+
+    seconds: float = Field(description="for this long (when evaluations is 0)")
+    evaluations: int = Field(description="for this many evaluations in a row (0: use seconds)")
+
+
+class KriClear(BaseModel):
+    """Hysteresis: when a firing alert clears."""
+
+    margin: float = Field(description="the value must be this far back inside the threshold")
+    keep_firing_for: float = Field(description="seconds without a breach before it resolves")
+
+
 class KriOut(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
     name: str
     description: str
     source: str = Field(description="observed (pushed values) or the provider that computes it")
     direction: Literal["above", "below"] = Field(description="which side of a threshold is a breach")
     thresholds: dict[str, float] = Field(description="severity -> threshold", examples=[{"warning": 0.08}])
+    warning: float | None = Field(description="the warning threshold (null: none)")
+    critical: float | None = Field(description="the critical threshold (null: none)")
+    for_: KriFor = Field(alias="for")
+    clear: KriClear
     labels: dict[str, str] = Field(description="added to every alert of this KRI")
     runbook_url: str | None
     state: AlertStateName | Literal["no_data"] = Field(description="the worst state across its label sets")

@@ -1,0 +1,57 @@
+"""``POST /v1/fan``: what a fan chart of a series, a group or the total draws."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from fastapi import APIRouter
+from fastapi.responses import Response
+from pydantic_core import to_json
+
+from models.planning.pace import subject_ids
+from service.api.schemas.common import ErrorBody
+from service.api.schemas.fan import FanRequest, FanResponse
+from service.auth import ReadKey
+from service.deps import Planning, Store
+
+router = APIRouter(prefix="/v1", tags=["forecast"])
+
+
+@router.post(
+    "/fan",
+    response_model=FanResponse,
+    responses={status: {"model": ErrorBody} for status in (401, 403, 404, 422)},
+    summary="Fan chart of a series, a group or the total: history, posted actuals, mean, median, 50/80/95% bands",
+)
+def fan(_: ReadKey, body: FanRequest, store: Store, planning: Planning) -> Response:
+    # A sync route: a total sums every member's paths and sorts the result per date (ms of CPU).
+    # The body is serialised from plain values; tests/service/test_openapi_contract.py checks it.
+    model = store.require_forecast()
+    group = {} if body.total else body.group
+    ids = subject_ids(model, body.series_id, group)
+    chart = model.fan(ids, body.history_periods, planning.posted)
+    day = dt.date.fromordinal
+    bands = {level: (lower.tolist(), upper.tolist()) for level, (lower, upper) in chart.bands.items()}
+    forecast = [
+        {
+            "ds": day(d),
+            "mean": mean,
+            "p50": p50,
+            "bands": {str(level): {"lower": lo[k], "upper": hi[k]} for level, (lo, hi) in bands.items()},
+        }
+        for k, (d, mean, p50) in enumerate(zip(chart.days, chart.mean.tolist(), chart.p50.tolist(), strict=True))
+    ]
+    content = {
+        "series_id": body.series_id,
+        "group": group,
+        "series_count": len(ids),
+        "model_version": model.version,
+        "freq": model.freq.alias,
+        "history": [{"ds": day(d), "y": y} for d, y in zip(chart.history_days, chart.history.tolist(), strict=True)],
+        "actuals": [
+            {"ds": day(d), "y": y, "series": n}
+            for d, y, n in zip(chart.actual_days, chart.actuals.tolist(), chart.actual_series, strict=True)
+        ],
+        "forecast": forecast,
+    }
+    return Response(to_json(content), media_type="application/json")
