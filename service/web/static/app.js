@@ -81,7 +81,7 @@ const SS = (() => {
     element.textContent = pct(p);
     const exact = document.createElement("span");
     exact.className = "exact";
-    exact.textContent = `(${p})`;
+    exact.textContent = `(${Number(p.toFixed(4))})`;
     element.append(exact);
   }
 

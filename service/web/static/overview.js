@@ -78,7 +78,8 @@
       else SS.fact(dl, "Forecast model", "none loaded: train one with `sentinel train forecast`");
       SS.fact(dl, "Churn model", m.churn ? `${m.churn.version} · trained ${when(m.churn.trained_at)}` : "none loaded");
       const last = m.last_retrain;
-      SS.fact(dl, "Last retrain", last ? `${last.run_id || "–"} · ${when(last.finished_at || last.updated_at || null)}` : "none yet");
+      const jobs = last && last.jobs ? Object.entries(last.jobs).map(([model, status]) => `${model} ${status}`).join(", ") : "";
+      SS.fact(dl, "Last retrain", last ? `${when(last.finished_at || null)}${jobs ? ` · ${jobs}` : ""}` : "none yet");
       const links = document.getElementById("series-links");
       links.replaceChildren(el("li", {}, el("a", { href: "/app/group?total=1", text: "All series (total)" })));
       const { series } = await api("GET", "/v1/series");
