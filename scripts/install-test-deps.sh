@@ -3,6 +3,8 @@
 #   prometheus-alertmanager  Alertmanager, the alert receiver of the delivery tests
 #   prometheus               promtool, which checks and unit-tests the exported alerting rules
 #   postgresql               the PostgreSQL server the persistence tests also run against
+#   chromium                 the browser the web app's tests drive through Playwright (never a
+#                            browser Playwright downloads: `playwright install` is not used)
 # As root with apt-get: installs what is missing. Otherwise: prints what to install and
 # leaves the tests to skip (under CI=true they fail instead, see tests/e2e/conftest.py).
 set -euo pipefail
@@ -11,6 +13,7 @@ missing=()
 command -v prometheus-alertmanager >/dev/null 2>&1 || missing+=(prometheus-alertmanager)
 command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 
 if [ ${#missing[@]} -eq 0 ]; then
     exit 0

@@ -3,9 +3,9 @@
 Commands are read from code blocks (a line that runs ``sentinel``) and from inline code
 (`` `sentinel kri check FILE` ``); each flag must be accepted by the (sub)command it follows, as
 argparse would parse it. An option table (``| option | meaning |``) lists flags of the last
-command named above it. Routes are ``METHOD /path`` mentions, inline ``/v1/...`` paths and URLs of
-the local service (``http://127.0.0.1:8000/...``, in curl lines or not); paths under ``/api/v2/``
-are Alertmanager's API, which the README quotes, not ours.
+command named above it. Routes are ``METHOD /path`` mentions, inline ``/v1/...`` and ``/app/...``
+(the web app's pages) paths and URLs of the local service (``http://127.0.0.1:8000/...``, in curl
+lines or not); paths under ``/api/v2/`` are Alertmanager's API, which the README quotes, not ours.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import pytest
 
 from service.app import create_app
 from service.settings import Settings
+from service.web import pages as web_pages
 from training.cli import _build_parser
 
 README = Path(__file__).resolve().parents[1] / "README.md"
@@ -29,7 +30,7 @@ SHELL_END = re.compile(r"\s(?:#|&&|\|\||;|2>&1|>)")
 FLAG = re.compile(r"(?<![\w-])--?[A-Za-z][\w-]*")
 METHOD_PATH = re.compile(r"\b(GET|POST|PUT|PATCH|DELETE)\s+(/[^\s`|,)]*)")
 LOCAL_URL = re.compile(r"https?://(?:127\.0\.0\.1|localhost):8000(/[^\s'\"`)]*)?")
-SERVICE_PATH = re.compile(r"^/(?:v1|admin)/\S*$|^/(?:healthz|readyz|metrics|docs)$")
+SERVICE_PATH = re.compile(r"^/(?:v1|admin|app)/\S*$|^/(?:healthz|readyz|metrics|docs)$")
 NOT_OURS = ("/api/v2/",)  # Alertmanager's API, which the README quotes
 
 
@@ -223,9 +224,14 @@ def routes(tmp_path_factory) -> list[tuple[set[str], str]]:
         Settings(registry=tmp / "registry", database_url=f"sqlite:///{tmp / 'sentinel.db'}", reload_interval_seconds=0)
     )
     # The OpenAPI document lists every API route (the app's own route list nests included routers);
-    # the docs pages are not in it.
+    # the docs pages are not in it, nor the web app's (include_in_schema=False), whose router is
+    # included without a prefix.
     documented = [({m.upper() for m in ops}, path) for path, ops in app.openapi()["paths"].items()]
-    return documented + [(set(r.methods), r.path) for r in app.routes if getattr(r, "methods", None)]
+    pages = [r for r in web_pages.router.routes if getattr(r, "methods", None)]
+    # ... as long as the app serves them (FastAPI >= 0.165 nests the router, older ones copy its routes).
+    served = {getattr(r, "path", None) for r in app.routes}
+    assert any(getattr(r, "original_router", None) is web_pages.router for r in app.routes) or "/app/" in served
+    return documented + [(set(r.methods), r.path) for r in [*app.routes, *pages] if getattr(r, "methods", None)]
 
 
 def test_every_sentinel_command_and_flag_the_readme_names_exists(parser):

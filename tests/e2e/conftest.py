@@ -1,4 +1,4 @@
-"""Real processes on loopback: Alertmanager, PostgreSQL, webhook receivers and `sentinel serve`.
+"""Real processes on loopback: Alertmanager, PostgreSQL, webhook receivers, `sentinel serve`, Chromium.
 
 Every fixture picks free ports, works in a tmp dir and stops what it started. When a binary is
 missing the test skips naming the Debian package (`make test` installs them as root); under
@@ -7,6 +7,7 @@ CI=true it fails instead, so CI never passes by skipping.
 
 from __future__ import annotations
 
+import datetime as dt
 import glob
 import json
 import os
@@ -22,10 +23,18 @@ import urllib.error
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
 SENTINEL = str(Path(sys.executable).with_name("sentinel"))
+
+
+def missing(message: str) -> NoReturn:
+    """Skip the test for what is missing, or fail it under CI=true: CI never passes by skipping."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(message + " -- CI must run this test for real")
+    pytest.skip(message)
 
 
 def need(binary: str, package: str) -> str:
@@ -33,10 +42,7 @@ def need(binary: str, package: str) -> str:
     path = shutil.which(binary) or next(iter(sorted(glob.glob(binary))), None)
     if path:
         return path
-    message = f"{Path(binary).name} not found: install the Debian package '{package}' (make test does, as root)"
-    if os.environ.get("CI") == "true":
-        pytest.fail(message + " -- CI must run this test for real")
-    pytest.skip(message)
+    missing(f"{Path(binary).name} not found: install the Debian package '{package}' (make test does, as root)")
 
 
 def free_port() -> int:
@@ -149,9 +155,10 @@ def webhook():
 class Sentinel:
     """`sentinel serve` as a real process (no forecast model needed for KRIs)."""
 
-    def __init__(self, tmp_path: Path, env: dict[str, str]) -> None:
+    def __init__(self, tmp_path: Path, env: dict[str, str], args: tuple[str, ...] = ()) -> None:
         self.tmp_path = tmp_path
         self.env = env
+        self.args = args  # extra `sentinel serve` options, e.g. ("--workers", "2")
         self.process: subprocess.Popen | None = None
         self.url = ""
 
@@ -160,7 +167,7 @@ class Sentinel:
         self.url = f"http://127.0.0.1:{port}"
         self.log = (self.tmp_path / f"sentinel-{port}.log").open("w")
         self.process = subprocess.Popen(
-            [SENTINEL, "serve", "--registry", str(self.tmp_path / "registry"), "--port", str(port)],
+            [SENTINEL, "serve", "--registry", str(self.tmp_path / "registry"), "--port", str(port), *self.args],
             stdout=self.log,
             stderr=subprocess.STDOUT,
             cwd=self.tmp_path,
@@ -190,10 +197,10 @@ class Sentinel:
 
 @pytest.fixture
 def sentinel(tmp_path):
-    """Start `sentinel serve` processes with extra environment; all are stopped afterwards."""
+    """Start `sentinel serve` processes with extra options and environment; all are stopped afterwards."""
     started: list[Sentinel] = []
 
-    def start(**env: str) -> Sentinel:
+    def start(*args: str, **env: str) -> Sentinel:
         base = {
             "SENTINEL_DATABASE_URL": f"sqlite:///{tmp_path / 'sentinel.db'}",
             "SENTINEL_API_KEYS": "e2e-write:write",
@@ -203,7 +210,7 @@ def sentinel(tmp_path):
             "SENTINEL_DELIVERY_BACKOFF_CAP_SECONDS": "1",
             "SENTINEL_RELOAD_INTERVAL_SECONDS": "0",
         }
-        server = Sentinel(tmp_path, {**base, **env}).start()
+        server = Sentinel(tmp_path, {**base, **env}, args).start()
         started.append(server)
         return server
 
@@ -282,3 +289,77 @@ def postgres():
             server.stop()
     finally:
         shutil.rmtree(root, ignore_errors=True)
+
+
+# -- the web app in a real browser ------------------------------------------------------------------
+
+# Headless Chromium here must not reach for the network (updates, sync, field trials) nor a GPU.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+WEB_WRITE_KEY = "e2e-write"
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """Debian's ``chromium``, headless, driven by Playwright for Python (never a downloaded browser).
+
+    Module-scoped: Playwright's sync API keeps an event loop of its own, so it lives only as long
+    as the browser tests do.
+    """
+    binary = need("chromium", "chromium")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        missing("playwright not installed: pip install -e '.[dev]' (make test does)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=binary, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture(scope="module")
+def web_service(trained_registry, tmp_path_factory):
+    """`sentinel serve` on a copy of the session's small forecast registry plus a churn model
+    trained by `sentinel train churn` on the sample customers; writes need ``WEB_WRITE_KEY``."""
+    root = tmp_path_factory.mktemp("web")
+    shutil.copytree(trained_registry.root, root / "registry")
+    data = root / "data"
+
+    def run(*args: str) -> None:
+        done = subprocess.run([SENTINEL, *args], capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, f"sentinel {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}"
+
+    run("sample", "--out", str(data), "--stores-per-region", "1", "--customers", "2000")
+    run("train", "churn", "--data", str(data / "customers.csv"), "--value-col", "monthly_value",
+        "--segment-col", "region", "--time-budget", "1", "--registry", str(root / "registry"))  # fmt: skip
+    env = {
+        "SENTINEL_DATABASE_URL": f"sqlite:///{root / 'sentinel.db'}",
+        "SENTINEL_API_KEYS": f"{WEB_WRITE_KEY}:write",
+        "SENTINEL_RELOAD_INTERVAL_SECONDS": "0",
+        "SENTINEL_KRI_EVAL_INTERVAL_SECONDS": "0.5",
+    }
+    server = Sentinel(root, env).start()
+    try:
+        wait_until(lambda: http("GET", f"{server.url}/readyz")[0] == 200, timeout=60, what="a ready model")
+        # One firing alert, so the overview and the KRI page have one to show.
+        assert server.push(0.2, dt.datetime.now(dt.UTC).isoformat())[0] == 200
+        wait_until(server.alerts, timeout=15, what="the returns_rate alert")
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    """Keep each phase's report on the test item, so a fixture can tell that its test failed."""
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report

@@ -16,7 +16,7 @@
       SS.fact(dl, "Model", s.model_version);
       Plotly.react("bands-chart", [{ type: "bar", x: BANDS, y: BANDS.map((b) => s.risk_bands[b] || 0),
         marker: { color: ["#b3261e", "#a35f00", "#1b7f3b"] }, hovertemplate: "%{x}: %{y:,} customers<extra></extra>" }],
-      { margin: { l: 60, r: 20, t: 20, b: 40 }, yaxis: { title: { text: "customers" } }, xaxis: { title: { text: "risk band" } } },
+      { margin: { l: 60, r: 20, t: 20, b: 40 }, yaxis: { title: { text: "customers" } }, xaxis: { type: "category", title: { text: "risk band" } } },
       { responsive: true, displaylogo: false });
       const body = document.querySelector("#segments tbody");
       body.replaceChildren();

@@ -24,13 +24,18 @@
     } catch (error) { SS.showError(error); }
   }
 
+  // The URL fills the form at once; the scope once its options have loaded (if nobody chose one).
   function fromUrl() {
     const q = SS.query();
     const target = SS.parseAmount(q.get("target"));
     fields.target.value = target === null || Number.isNaN(target) ? "" : num(target);
     fields.period.value = q.get("period") || "";
-    for (const name of ["scope", "by", "method"]) if (q.get(name) !== null) fields[name].value = q.get(name);
+    for (const name of ["by", "method"]) if (q.get(name) !== null) fields[name].value = q.get(name);
     return target !== null && fields.period.value !== "";
+  }
+  function scopeFromUrl() {
+    const scope = SS.query().get("scope");
+    if (scope !== null && fields.scope.value === "") fields.scope.value = scope;
   }
 
   function render(request, answer) {
@@ -43,7 +48,8 @@
       { type: "bar", name: "expected", x: names, y: answer.parts.map((p) => p.expected), marker: { color: "#1f5fbf" },
         text: answer.parts.map((p) => pct(p.probability)), textposition: "outside",
         hovertemplate: "%{x} expected %{y:,.0f}<extra></extra>" },
-    ], { barmode: "group", margin: { l: 70, r: 20, t: 30, b: 60 }, yaxis: { tickformat: ",.0f" }, legend: { orientation: "h", y: 1.12 } },
+    ], { barmode: "group", margin: { l: 70, r: 20, t: 30, b: 60 }, xaxis: { type: "category" }, yaxis: { tickformat: ",.0f" },
+      legend: { orientation: "h", y: 1.12 } },
     { responsive: true, displaylogo: false });
     const body = document.querySelector("#parts tbody");
     body.replaceChildren();
@@ -102,5 +108,6 @@
     }
   });
 
-  fillScopes().then(() => { if (fromUrl()) split(); });
+  const complete = fromUrl();
+  fillScopes().then(() => { scopeFromUrl(); if (complete) split(); });
 })();

@@ -37,19 +37,26 @@
     startInput.max = endInput.max = lastForecast;
   }
 
-  function fromUrl() {
+  // The URL fills the form once: the dates and target at once, the period when its options exist
+  // (so nothing a planner types while the chart loads is overwritten).
+  function fromUrl({ period = true } = {}) {
     const q = SS.query();
-    const period = q.get("period");
+    const named = q.get("period");
     if (period) {
-      if (!periods.some((p) => p.name === period)) {
-        periodSelect.append(SS.el("option", { value: period, text: period }));
-      }
-      periodSelect.value = period;
+      if (named && !periods.some((p) => p.name === named)) periodSelect.append(SS.el("option", { value: named, text: named }));
+      periodSelect.value = named || "";
     }
     startInput.value = q.get("start") || "";
     endInput.value = q.get("end") || "";
     const target = SS.parseAmount(q.get("target"));
     targetInput.value = target === null || Number.isNaN(target) ? "" : SS.num(target);
+  }
+
+  function periodFromUrl() {
+    const named = SS.query().get("period");
+    if (!named || periodSelect.value) return;
+    if (!periods.some((p) => p.name === named)) periodSelect.append(SS.el("option", { value: named, text: named }));
+    periodSelect.value = named;
   }
 
   function band(points, level, color) {
@@ -142,6 +149,7 @@
       answerBox.hidden = true;
       curveBox.hidden = true;
       SS.showError(error);
+      drawFan(null, null); // the forecast still shows; the error says what was wrong with the request
     }
   }
 
@@ -163,6 +171,7 @@
   window.addEventListener("popstate", () => { fromUrl(); evaluate(); });
 
   async function init() {
+    fromUrl({ period: false });
     try {
       fan = await SS.api("POST", "/v1/fan", { ...subject, history_periods: 120 });
     } catch (error) {
@@ -176,7 +185,7 @@
     facts.textContent = `${scope} · history to ${fan.history.length ? fan.history[fan.history.length - 1].ds : "–"} · `
       + `forecast to ${fan.forecast[fan.forecast.length - 1].ds} · model ${fan.model_version}`;
     fillPeriods();
-    fromUrl();
+    periodFromUrl();
     await evaluate();
   }
   init();
