@@ -2,7 +2,10 @@
 
 For teams that alert from Prometheus: each KRI severity becomes one rule over
 ``sentinel_kri_value`` and ``sentinel_kri_threshold`` (the gauges the service exports on
-/metrics, labelled by ``kri`` only). ``for`` and ``keep_firing_for`` carry over (``for`` counted
+/metrics, labelled by ``kri`` only). Every service process exports the same values (one holds the
+KRI lease and evaluates, the others follow its stored states), so with several pods or workers
+scraped each gauge is first aggregated over them (``max``, or ``min`` for a KRI breached below),
+which keeps the matching one-to-one. ``for`` and ``keep_firing_for`` carry over (``for`` counted
 in evaluations becomes evaluations x the rule group's interval); the ``clear.margin`` hysteresis
 is expressed with Prometheus' own ``ALERTS`` series: once firing, a rule keeps firing while the
 value stays within the margin. A warning rule stays silent while the critical one fires, as the
@@ -20,12 +23,13 @@ __all__ = ["alerting_rules"]
 
 
 def _breach(kri: KriDefinition, severity: str, margin: float = 0.0) -> str:
-    op = ">" if kri.direction == "above" else "<"
-    threshold = f'sentinel_kri_threshold{{kri="{kri.name}",severity="{severity}"}}'
+    op, worst = (">", "max") if kri.direction == "above" else ("<", "min")
+    value = f'{worst} by (kri) (sentinel_kri_value{{kri="{kri.name}"}})'
+    threshold = f'max by (kri, severity) (sentinel_kri_threshold{{kri="{kri.name}",severity="{severity}"}})'
     if margin:
         shift = "-" if kri.direction == "above" else "+"
         threshold = f"({threshold} {shift} {margin!r})"
-    return f'sentinel_kri_value{{kri="{kri.name}"}} {op} on(kri) {threshold}'
+    return f"{value} {op} on(kri) {threshold}"
 
 
 def _firing(kri: KriDefinition, severity: str) -> str:

@@ -38,8 +38,13 @@ tests:
       - series: 'sentinel_kri_threshold{kri="returns_rate",severity="critical"}'
         values: '0.12x30'
       # ok, then warning from minute 2, critical from 6, hovering just under 0.12 (within the margin) from 10
-      - series: 'sentinel_kri_value{kri="returns_rate"}'
+      # two replicas scraped: each exports the same values (one evaluates, the other follows)
+      - series: 'sentinel_kri_value{kri="returns_rate",instance="pod-a"}'
         values: '0.05 0.05 0.09 0.09 0.09 0.09 0.2 0.2 0.2 0.2 0.115 0.115 0.115 0.05 0.05 0.05'
+      - series: 'sentinel_kri_value{kri="returns_rate",instance="pod-b"}'
+        values: '0.05 0.05 0.09 0.09 0.09 0.09 0.2 0.2 0.2 0.2 0.115 0.115 0.115 0.05 0.05 0.05'
+      - series: 'sentinel_kri_threshold{kri="returns_rate",severity="critical",instance="pod-b"}'
+        values: '0.12x30'
       - series: 'sentinel_kri_threshold{kri="sales_vs_plan",severity="critical"}'
         values: '0.75x30'
       - series: 'sentinel_kri_value{kri="sales_vs_plan"}'
