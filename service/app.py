@@ -18,11 +18,13 @@ from service import api
 from service.auth import parse_api_keys
 from service.db import engine as db
 from service.db.kri_store import KriStore
+from service.db.lease import lease_for
 from service.db.planning_store import PlanningStore
 from service.deps import Services
 from service.http_errors import install_error_handlers
 from service.kri.delivery import Deliverer, DeliveryConfig
 from service.kri.engine import KriEngine
+from service.kri.leadership import Leadership
 from service.kri.sources import TargetAttainment, build_providers
 from service.model_store import ModelStore
 from service.settings import Settings, get_settings
@@ -71,21 +73,38 @@ async def _woken_or_timed_out(wake: asyncio.Event, interval: float) -> None:
     wake.clear()
 
 
-async def _evaluate_kris(engine: KriEngine, interval: float, wake: asyncio.Event, deliver: asyncio.Event) -> None:
+async def _evaluate_kris(leadership: Leadership, interval: float, wake: asyncio.Event, deliver: asyncio.Event) -> None:
+    """Every ``interval`` or when woken: the lease holder evaluates, the others follow."""
     while True:
         await _woken_or_timed_out(wake, interval)
         try:
-            if await asyncio.to_thread(engine.evaluate):
+            if await asyncio.to_thread(leadership.tick):
                 deliver.set()
         except Exception:  # noqa: BLE001 - a failed evaluation (e.g. database down) is retried next tick
             log.exception("KRI evaluation failed; retrying in %.0fs", interval)
 
 
-async def _deliver_alerts(deliverer: Deliverer, interval: float, wake: asyncio.Event) -> None:
+async def _watch_inputs(leadership: Leadership, interval: float, wake: asyncio.Event) -> None:
+    """The holder evaluates within ``interval`` what was pushed to any other process."""
+    while True:
+        await asyncio.sleep(interval)
+        if not leadership.held:
+            continue
+        try:
+            if await asyncio.to_thread(leadership.inputs_changed):
+                wake.set()
+        except Exception:  # noqa: BLE001 - the regular tick evaluates anyway
+            log.warning("checking for new KRI inputs failed", exc_info=True)
+
+
+async def _deliver_alerts(deliverer: Deliverer, leadership: Leadership, interval: float, wake: asyncio.Event) -> None:
     while True:
         await _woken_or_timed_out(wake, interval)
+        if not leadership.held:
+            continue
         try:
-            await deliverer.deliver_due(dt.datetime.now(dt.UTC))
+            if await asyncio.to_thread(leadership.may_deliver):
+                await deliverer.deliver_due(dt.datetime.now(dt.UTC))
         except Exception:  # noqa: BLE001 - the rows stay in the outbox; try again next tick
             log.exception("alert delivery pass failed")
 
@@ -128,23 +147,22 @@ def create_app(settings: Settings | None = None, metrics: Metrics | None = None)
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await asyncio.to_thread(db.upgrade, database)
         await asyncio.to_thread(planning.refresh)
-        await asyncio.to_thread(kri_store.drop_receivers_except, delivery.receivers)
-        await asyncio.to_thread(engine.resync_alertmanager)
         await asyncio.to_thread(store.reload)
         if store.forecast is None:
             log.warning("not ready: %s", store.last_error)
         if store.churn is None:
             log.warning("churn endpoints unavailable: %s", store.churn_error)
+        # Every process serves requests; KRI evaluation and alert delivery run in the one that
+        # holds the lease (several workers or replicas share the database).
+        leadership = Leadership(lease_for(database), engine, kri_store, planning, delivery.receivers, metrics)
         wake, deliver = services.kri_wake.bind(), asyncio.Event()
-        wake.set()  # first evaluation right away (also after each model reload)
+        wake.set()  # first tick right away (also after each model reload)
         client = httpx.AsyncClient()
+        deliverer = Deliverer(kri_store, delivery, metrics, client)
         tasks = [
-            asyncio.create_task(_evaluate_kris(engine, settings.kri_eval_interval_seconds, wake, deliver)),
-            asyncio.create_task(
-                _deliver_alerts(
-                    Deliverer(kri_store, delivery, metrics, client), settings.delivery_interval_seconds, deliver
-                )
-            ),
+            asyncio.create_task(_evaluate_kris(leadership, settings.kri_eval_interval_seconds, wake, deliver)),
+            asyncio.create_task(_watch_inputs(leadership, settings.delivery_interval_seconds, wake)),
+            asyncio.create_task(_deliver_alerts(deliverer, leadership, settings.delivery_interval_seconds, deliver)),
         ]
         if settings.reload_interval_seconds > 0:
             tasks.append(asyncio.create_task(_poll_champion(store, settings.reload_interval_seconds, wake)))
@@ -157,6 +175,7 @@ def create_app(settings: Settings | None = None, metrics: Metrics | None = None)
             _, pending = await asyncio.wait(tasks, timeout=SHUTDOWN_GRACE_SECONDS)
             if pending:
                 log.warning("%d background task(s) still running at shutdown", len(pending))
+            await asyncio.to_thread(leadership.release)  # a follower takes over at its next tick
             await client.aclose()
             database.dispose()
 

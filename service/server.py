@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -12,7 +14,7 @@ from models.forecast.artifact import load_history, read_series
 from models.forecast.contracts import DS, Y
 from models.registry import Registry
 
-__all__ = ["example_request", "serve"]
+__all__ = ["example_request", "log_config", "serve"]
 
 
 def example_request(registry: Registry) -> dict[str, object] | None:
@@ -60,5 +62,29 @@ def serve(registry: str, host: str, port: int, workers: int, print_example: bool
         workers=workers,
         access_log=False,
         log_level="debug" if verbose else "info",
+        log_config=log_config(verbose),
     )
     return 0
+
+
+def log_config(verbose: bool) -> dict[str, Any]:
+    """uvicorn's logging plus the service's own loggers at INFO, applied in every worker.
+
+    With ``--workers N`` uvicorn spawns fresh interpreters that configure logging from this alone:
+    without a root handler, the service's INFO events (alert transitions, who took the KRI
+    lease) would be dropped in every worker.
+    """
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["formatters"]["service"] = {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}
+    config["handlers"]["service"] = {
+        "class": "logging.StreamHandler",
+        "formatter": "service",
+        "stream": "ext://sys.stderr",
+    }
+    config["root"] = {"handlers": ["service"], "level": "DEBUG" if verbose else "INFO"}
+    # As training.logs.configure_logging: alembic and httpx narrate every step at INFO.
+    for name in ("alembic", "httpx"):
+        config["loggers"][name] = {"level": "DEBUG" if verbose else "WARNING"}
+    return config

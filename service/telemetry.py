@@ -80,6 +80,11 @@ class Metrics:
             ["kri"],
             registry=r,
         )
+        self.kri_leader = Gauge(
+            "sentinel_kri_leader",
+            "1 while this process holds the KRI lease (evaluates KRIs, delivers alerts), else 0",
+            registry=r,
+        )
         self.alert_deliveries = Counter(
             "sentinel_alert_deliveries",
             "Alert delivery attempts by receiver kind and outcome",

@@ -8,6 +8,8 @@ relative to the working directory, its directory created on demand), PostgreSQL 
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from pathlib import Path
 
 from alembic import command
@@ -33,12 +35,27 @@ def connect(url: str) -> Engine:
     def _pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
         cursor = dbapi_connection.cursor()
         # WAL lets the API read while the evaluation loop writes; a committed row survives kill -9.
-        cursor.execute("PRAGMA journal_mode=WAL")
+        _journal_mode_wal(cursor)
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
     return engine
+
+
+def _journal_mode_wal(cursor: sqlite3.Cursor, wait_seconds: float = 30.0) -> None:
+    """Switch to WAL. Switching a new database needs it to itself, and SQLite answers "locked"
+    at once there instead of waiting out the busy timeout: processes starting together on a
+    fresh database (``--workers N``) retry until one of them has switched it."""
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 def alembic_config(engine: Engine) -> Config:
@@ -49,5 +66,9 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema up to ``revision`` (idempotent: a current schema is left as it is)."""
+    """Bring the schema up to ``revision`` (idempotent: a current schema is left as it is).
+
+    Safe to run from several processes at once: the migration environment takes a lock in the
+    database first (``service.db.lease.lock_for_migration``), so the others wait, then find the
+    schema current."""
     command.upgrade(alembic_config(engine), revision)

@@ -103,6 +103,11 @@ class KriStore:
         with self.engine.connect() as conn:
             return [(dict(r.labels), utc(r.ts), r.value) for r in conn.execute(query)]  # type: ignore[misc]
 
+    def last_observation_id(self) -> int | None:
+        """The newest observation's id: it changes whenever any process stores an observation."""
+        with self.engine.connect() as conn:
+            return conn.execute(select(func.max(kri_observations.c.id))).scalar()
+
     # -- alert state ----------------------------------------------------------------------------
     def states(self) -> list[StateRow]:
         with self.engine.connect() as conn:

@@ -2,8 +2,8 @@
 
 Actuals are also held in memory, per series as sorted ``(ordinal day, y)`` lists, because the
 feasibility hot path reads them on every request: the cache is filled at start-up, updated on
-every write in this process, and re-read by ``refresh`` (called on each KRI evaluation tick, so
-other worker processes see new actuals within one tick).
+every write in this process, and re-read by ``refresh``, which every process calls on each KRI
+tick (lease holder or not), so actuals posted to one process reach the others within one tick.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import datetime as dt
 import threading
 from collections.abc import Sequence
 
-from sqlalchemy import Engine, delete, insert, select
+from sqlalchemy import Engine, delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from models.errors import InvalidInput, NotFound
@@ -49,6 +49,18 @@ class PlanningStore:
             rows.sort()
         with self._lock:
             self._actuals = loaded
+
+    def change_mark(self) -> tuple[object, ...]:
+        """Something that changes whenever any process posts actuals or adds or deletes a target."""
+        with self.engine.connect() as conn:
+            marks = conn.execute(
+                select(
+                    select(func.max(actuals.c.received_at)).scalar_subquery(),
+                    select(func.count()).select_from(targets).scalar_subquery(),
+                    select(func.max(targets.c.id)).scalar_subquery(),
+                )
+            ).one()
+        return tuple(marks)
 
     @property
     def posted(self) -> dict[str, list[tuple[int, float]]]:

@@ -27,6 +27,19 @@ __all__ = ["KriEngine", "KriStatus"]
 
 log = logging.getLogger(__name__)
 _STATE_CODE = {"ok": 0, "resolved": 0, "pending": 1}
+_Reading = tuple[dict[str, str], float, dt.datetime | None]  # labels, value, observed at (None: now)
+
+
+def _value(labels: dict[str, str], value: float, ts: dt.datetime, state: AlertState) -> dict[str, Any]:
+    """One label set's entry in a KRI's status."""
+    return {
+        "labels": labels,
+        "value": value,
+        "ts": ts,
+        "state": state.status,
+        "severity": state.severity,
+        "since": state.since,
+    }
 
 
 @dataclass
@@ -59,7 +72,7 @@ class KriEngine:
                 metrics.kri_threshold.labels(kri.name, severity).set(threshold)
 
     # -- evaluation -----------------------------------------------------------------------------
-    def _readings(self, kri: KriDefinition) -> list[tuple[dict[str, str], float, dt.datetime | None]] | Unavailable:
+    def _readings(self, kri: KriDefinition) -> list[_Reading] | Unavailable:
         if kri.observed:
             latest = self.store.latest_observations(kri.name)
             if not latest:
@@ -78,7 +91,11 @@ class KriEngine:
         return [(labels, value, None) for labels, value in result]
 
     def evaluate(self, now: dt.datetime | None = None) -> int:
-        """Evaluate every KRI once; returns how many alerts fired or resolved."""
+        """Evaluate every KRI once; returns how many alerts fired or resolved.
+
+        Only the process holding the KRI lease calls this (see ``service.kri.leadership``): two
+        evaluators would each see the same breach as new and each enqueue its alert.
+        """
         now = now or dt.datetime.now(dt.UTC)
         with self._lock:
             states = {(r.kri, labels_key(r.labels)): r for r in self.store.states()}
@@ -86,35 +103,45 @@ class KriEngine:
             messages: list[OutboxMessage] = []
             n_transitions = 0
             for kri in self.kris.values():
-                readings = self._readings(kri)
-                status = KriStatus(kri)
-                if isinstance(readings, Unavailable):
-                    status.no_data = readings.reason
-                    with contextlib.suppress(KeyError):  # no value: no sample, rather than a stale one
-                        self.metrics.kri_value.remove(kri.name)
-                for labels, value, ts in [] if isinstance(readings, Unavailable) else readings:
+                status, readings = self._status(kri)
+                for labels, value, ts in readings:
                     row = states.get((kri.name, labels_key(labels)))
                     before = row.state if row else AlertState()
                     after, transitions = evaluate(kri, before, value, now)
                     changed.append((kri.name, labels, after))
                     messages += [m for t in transitions for m in self._messages(kri, labels, t, value, now)]
                     n_transitions += len(transitions)
-                    status.values.append(
-                        {
-                            "labels": labels,
-                            "value": value,
-                            "ts": ts or now,
-                            "state": after.status,
-                            "severity": after.severity,
-                            "since": after.since,
-                        }
-                    )
+                    status.values.append(_value(labels, value, ts or now, after))
                 self.status[kri.name] = status
                 self._export(kri, status)
             self.store.commit_evaluation(changed, messages, now)
         if n_transitions:
             log.info("KRI evaluation: %d alert(s) fired or resolved", n_transitions)
         return n_transitions
+
+    def follow(self, now: dt.datetime | None = None) -> None:
+        """Refresh what /v1/kri and the gauges show without evaluating: the latest values, with the
+        states the lease holder stored. A process that does not hold the lease calls this each tick,
+        so every process answers alike."""
+        now = now or dt.datetime.now(dt.UTC)
+        with self._lock:
+            states = {(r.kri, labels_key(r.labels)): r for r in self.store.states()}
+            for kri in self.kris.values():
+                status, readings = self._status(kri)
+                for labels, value, ts in readings:
+                    row = states.get((kri.name, labels_key(labels)))
+                    status.values.append(_value(labels, value, ts or now, row.state if row else AlertState()))
+                self.status[kri.name] = status
+                self._export(kri, status)
+
+    def _status(self, kri: KriDefinition) -> tuple[KriStatus, list[_Reading]]:
+        """A fresh status for ``kri`` and its readings (none, with the reason, when unavailable)."""
+        readings = self._readings(kri)
+        if not isinstance(readings, Unavailable):
+            return KriStatus(kri), readings
+        with contextlib.suppress(KeyError):  # no value: no sample, rather than a stale one
+            self.metrics.kri_value.remove(kri.name)
+        return KriStatus(kri, no_data=readings.reason), []
 
     def _export(self, kri: KriDefinition, status: KriStatus) -> None:
         """Gauges labelled by KRI only (bounded): the worst value and state across label sets."""

@@ -137,7 +137,6 @@ class TargetAttainment:
         model = self.models.forecast
         if model is None:
             return Unavailable("no forecast model loaded")
-        self.planning.refresh()  # actuals posted through other worker processes
         readings: list[Reading] = []
         for target in targets:
             status = target_status(model, target, self.cutoffs, self.planning.posted)
