@@ -44,7 +44,7 @@ run: install
 	fi
 	$(BIN)/sentinel serve --registry $(REGISTRY) --host $(HOST) --port $(PORT) --print-example
 
-# Alertmanager, promtool and PostgreSQL for the real-process tests: installed when missing (as root
+# Alertmanager, promtool, PostgreSQL and Chromium for the real-process tests: installed when missing (as root
 # with apt-get), otherwise listed; those tests then skip locally and fail under CI=true.
 test-deps:
 	@bash scripts/install-test-deps.sh

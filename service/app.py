@@ -27,6 +27,7 @@ from service.kri.engine import KriEngine
 from service.kri.leadership import Leadership
 from service.kri.sources import TargetAttainment, build_providers
 from service.model_store import ModelStore
+from service.openapi import document_api
 from service.settings import Settings, get_settings
 from service.telemetry import Metrics, MetricsMiddleware
 from service.web import pages
@@ -213,4 +214,5 @@ def create_app(settings: Settings | None = None, metrics: Metrics | None = None)
     app.mount("/app/static", pages.static_files(), name="static")
     docs = {app.openapi_url, app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url}
     app.router.routes.sort(key=lambda route: getattr(route, "path", None) in docs)
+    document_api(app)  # the document states each route's key (per settings) and every status it answers
     return app

@@ -7,6 +7,7 @@ import json
 import os
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, urlencode
 
 import pandas as pd
 
@@ -45,7 +46,7 @@ def serve(registry: str, host: str, port: int, workers: int, print_example: bool
 
     os.environ["SENTINEL_REGISTRY"] = str(Path(registry))  # read by every worker's Settings
     url = f"http://{host}:{port}"
-    print(f"sales-sentinel on {url}  (API docs: {url}/docs, metrics: {url}/metrics)", flush=True)
+    print(f"sales-sentinel on {url}  (web app: {url}/app/, API docs: {url}/docs, metrics: {url}/metrics)", flush=True)
     body = example_request(Registry(registry)) if print_example else None
     if body:
         print("try, once GET /readyz answers 200:", flush=True)
@@ -54,6 +55,8 @@ def serve(registry: str, host: str, port: int, workers: int, print_example: bool
             f"       -d '{json.dumps(body)}'",
             flush=True,
         )
+        query = urlencode({"start": body["start"], "end": body["end"], "target": body["target"]})
+        print(f"or open {url}/app/series/{quote(str(body['series_id']))}?{query}", flush=True)
     uvicorn.run(
         "service.app:create_app",
         factory=True,

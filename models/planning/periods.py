@@ -29,6 +29,8 @@ _FORMS = "YYYY (fiscal year), YYYY-Qn (fiscal quarter, n=1..4), YYYY-MM (month) 
 def _month_start(year: int, month: int) -> dt.date:
     """First day of ``month`` of ``year``, where month may run past 12 or below 1."""
     year += (month - 1) // 12
+    if not dt.MINYEAR <= year <= dt.MAXYEAR:  # "0000", "9999-Q4": a period the calendar cannot hold
+        raise InvalidInput(f"a period reaching year {year} is outside the calendar (years {dt.MINYEAR}..{dt.MAXYEAR})")
     return dt.date(year, (month - 1) % 12 + 1, 1)
 
 
@@ -62,6 +64,8 @@ def parse_period(name: str, fiscal_year_start_month: int = 1) -> Period:
             start = dt.date.fromisocalendar(year, week, 1)
         except ValueError:
             raise InvalidInput(f"period {name!r}: ISO year {year} has no week {week:02d}") from None
+        if start > dt.date.max - dt.timedelta(days=6):
+            raise InvalidInput(f"period {name!r} ends after the calendar does ({dt.date.max})")
         return start, start + dt.timedelta(days=6)
     raise InvalidInput(f"malformed period {name!r}: use {_FORMS}")
 

@@ -7,7 +7,7 @@ from fastapi import APIRouter
 
 from models.errors import InvalidInput, SentinelError
 from service.api.schemas.actuals import ActualsBatch, ActualsStored
-from service.api.schemas.common import ErrorBody
+from service.api.schemas.common import error_responses
 from service.auth import WriteKey
 from service.deps import Planning, Store, Wake
 
@@ -17,7 +17,7 @@ router = APIRouter(prefix="/v1", tags=["planning"])
 @router.post(
     "/actuals",
     response_model=ActualsStored,
-    responses={401: {"model": ErrorBody}, 403: {"model": ErrorBody}, 422: {"model": ErrorBody}},
+    responses=error_responses(422, 503),
     summary="Record sales actuals after the training history (idempotent per series and date; all or nothing)",
 )
 async def post_actuals(

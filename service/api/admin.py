@@ -7,7 +7,6 @@ import asyncio
 from fastapi import APIRouter
 
 from service.api.schemas.admin import ReloadResponse
-from service.api.schemas.common import ErrorBody
 from service.auth import AdminKey
 from service.deps import Store, Wake
 
@@ -17,7 +16,6 @@ router = APIRouter(prefix="/admin", tags=["admin"])
 @router.post(
     "/reload",
     response_model=ReloadResponse,
-    responses={401: {"model": ErrorBody}, 403: {"model": ErrorBody}},
     summary="Load the registry's champion now; the old model keeps serving if that fails",
 )
 async def reload(_: AdminKey, store: Store, wake: Wake) -> ReloadResponse:

@@ -9,7 +9,7 @@ from fastapi.responses import Response
 from pydantic_core import to_json
 
 from models.planning.pace import subject_ids
-from service.api.schemas.common import ErrorBody
+from service.api.schemas.common import error_responses
 from service.api.schemas.fan import FanRequest, FanResponse
 from service.auth import ReadKey
 from service.deps import Planning, Store
@@ -20,7 +20,7 @@ router = APIRouter(prefix="/v1", tags=["forecast"])
 @router.post(
     "/fan",
     response_model=FanResponse,
-    responses={status: {"model": ErrorBody} for status in (401, 403, 404, 422)},
+    responses=error_responses(404, 422, 503),
     summary="Fan chart of a series, a group or the total: history, posted actuals, mean, median, 50/80/95% bands",
 )
 def fan(_: ReadKey, body: FanRequest, store: Store, planning: Planning) -> Response:

@@ -8,27 +8,28 @@ from pydantic_core import to_json
 
 from models.planning.feasibility import target_curve
 from models.planning.pace import pace_answer, period_totals, resolve_period, subject_ids
-from service.api.schemas.common import ErrorBody
+from service.api.schemas.common import error_responses
 from service.api.schemas.feasibility import CurvePoint, CurveRequest, FeasibilityRequest, FeasibilityResponse
-from service.auth import ReadKey
+from service.auth import HEADER, ReadKey, authorize, inline_key
 from service.deps import AllServices
 
 router = APIRouter(prefix="/v1", tags=["feasibility"])
 
-# The body is declared here for the OpenAPI docs and parsed in the route (see below).
-_BODY_SCHEMA = {
+# The body and the key are declared here for the OpenAPI docs, and both are checked in the route (see below).
+_BODY_AND_KEY = {
     "requestBody": {
         "required": True,
         "content": {"application/json": {"schema": FeasibilityRequest.model_json_schema()}},
-    }
+    },
+    **inline_key("read", read=True),
 }
 
 
 @router.post(
     "/feasibility",
     response_model=FeasibilityResponse,
-    responses={404: {"model": ErrorBody}, 422: {"model": ErrorBody}},
-    openapi_extra=_BODY_SCHEMA,
+    responses=error_responses(404, 422, 503),
+    openapi_extra=_BODY_AND_KEY,
     summary="Probability of reaching a sales target over a period, for a series, a group or the total",
 )
 async def feasibility(request: Request, services: AllServices) -> Response:
@@ -39,8 +40,11 @@ async def feasibility(request: Request, services: AllServices) -> Response:
     #   by FastAPI's json.loads + dependency solving, and the answer is serialised by
     #   pydantic-core from plain floats: together about half the request's framework cost;
     # - one dependency (every collaborator at once): each costs ~15 us here, a tenth of the route;
+    #   so the key is checked inline too, and only read at all when reads need one;
     # - FastAPI does not check a returned Response against response_model, so
     #   tests/service/test_openapi_contract.py checks real bodies against the declared schema.
+    if services.settings.require_auth_for_reads:
+        authorize(request.headers.get(HEADER), services.api_keys, "read")
     try:
         body = FeasibilityRequest.model_validate_json(await request.body())
     except ValidationError as exc:
@@ -67,7 +71,7 @@ async def feasibility(request: Request, services: AllServices) -> Response:
 @router.post(
     "/feasibility/curve",
     response_model=list[CurvePoint],
-    responses={status: {"model": ErrorBody} for status in (401, 403, 404, 422)},
+    responses=error_responses(404, 422, 503),
     summary="P(period total >= target) over a range of targets, from the same joint paths as feasibility",
 )
 def feasibility_curve(_: ReadKey, body: CurveRequest, services: AllServices) -> Response:

@@ -7,8 +7,9 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from pydantic_core import to_json
 
-from service.api.schemas.common import ErrorBody
+from service.api.schemas.common import error_responses
 from service.api.schemas.forecast import ForecastResponse
+from service.auth import ReadKey
 from service.deps import Forecasts
 
 router = APIRouter(prefix="/v1", tags=["forecast"])
@@ -17,13 +18,21 @@ router = APIRouter(prefix="/v1", tags=["forecast"])
 @router.get(
     "/forecast/{series_id}",
     response_model=ForecastResponse,
-    responses={404: {"model": ErrorBody}, 422: {"model": ErrorBody}},
+    responses=error_responses(404, 422, 503),
     summary="Point forecast and central interval per period",
 )
 async def forecast(
+    _: ReadKey,
     series_id: str,
     model: Forecasts,
-    horizon: Annotated[int | None, Query(ge=1, description="periods ahead (default: the trained horizon)")] = None,
+    horizon: Annotated[
+        int | None,
+        Query(
+            ge=1,
+            description="periods ahead, at most the trained horizon (`horizon` of GET /v1/models; more is a 422 "
+            "out_of_range); default: all of it",
+        ),
+    ] = None,
     level: Annotated[float, Query(gt=0, lt=100, description="interval level in percent")] = 80.0,
 ) -> Response:
     # The first request per (series, level) computes quantiles over the sample paths (a few

@@ -3,7 +3,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from service.api.schemas.common import ErrorBody
+from service.api.schemas.common import error_responses
 from service.api.schemas.health import Health, Readiness
 from service.deps import Store
 
@@ -18,7 +18,7 @@ async def healthz() -> dict[str, str]:
 @router.get(
     "/readyz",
     response_model=Readiness,
-    responses={503: {"model": ErrorBody}},
+    responses=error_responses(503),
     summary="Readiness: a champion forecast model is loaded (503 until then)",
 )
 async def readyz(store: Store) -> JSONResponse:

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 
 from models.errors import NotFound
 from models.kri.observations import Observation, check_observations
-from service.api.schemas.common import ErrorBody
+from service.api.schemas.common import error_responses
 from service.api.schemas.kri import KriList, ObservationBatch, ObservationsStored
 from service.auth import ReadKey, WriteKey
 from service.deps import KriRecords, Kris, Wake
@@ -20,7 +20,7 @@ router = APIRouter(prefix="/v1/kri", tags=["kri"])
 @router.post(
     "/observations",
     response_model=ObservationsStored,
-    responses={401: {"model": ErrorBody}, 403: {"model": ErrorBody}, 422: {"model": ErrorBody}},
+    responses=error_responses(422),
     summary="Push observed KRI values (idempotent per kri, labels and ts; a rejected batch stores nothing)",
 )
 async def push_observations(
@@ -37,7 +37,7 @@ async def push_observations(
 @router.get(
     "",
     response_model=KriList,
-    responses={404: {"model": ErrorBody}},
+    responses=error_responses(404),
     summary="Every KRI: thresholds, latest values, alert state and since when",
 )
 def list_kris(_: ReadKey, engine: Kris, name: str | None = Query(None, description="only this KRI")) -> dict[str, Any]:

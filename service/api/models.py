@@ -6,7 +6,6 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from service.api.schemas.common import ErrorBody
 from service.api.schemas.models import ServedModels
 from service.auth import ReadKey
 from service.deps import Store
@@ -17,7 +16,6 @@ router = APIRouter(prefix="/v1", tags=["models"])
 @router.get(
     "/models",
     response_model=ServedModels,
-    responses={401: {"model": ErrorBody}, 403: {"model": ErrorBody}},
     summary="The forecast and churn versions served, when they were trained, and the last retrain run",
 )
 def served_models(_: ReadKey, store: Store) -> dict[str, Any]:

@@ -11,24 +11,18 @@ from models.planning.decomposition import decompose
 from models.planning.pace import resolve_period, subject_ids
 from models.planning.periods import month_ranges, quarter_ranges
 from models.planning.targets import StoredTarget, target_status
-from service.api.schemas.common import ErrorBody
+from service.api.schemas.common import error_responses
 from service.api.schemas.targets import DecomposeRequest, DecomposeResponse, TargetIn, TargetList, TargetStanding
 from service.auth import ReadKey, WriteKey
 from service.deps import Config, Cutoffs, Forecasts, Planning, Store, Wake
 
 router = APIRouter(prefix="/v1/targets", tags=["planning"])
-_ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"model": ErrorBody},
-    403: {"model": ErrorBody},
-    404: {"model": ErrorBody},
-    422: {"model": ErrorBody},
-}
 
 
 @router.post(
     "/decompose",
     response_model=DecomposeResponse,
-    responses=_ERRORS,
+    responses=error_responses(404, 422, 503),
     summary="Split a total target over series, months or quarters",
 )
 def decompose_target(
@@ -76,7 +70,7 @@ def decompose_target(
     "",
     status_code=201,
     response_model=TargetStanding,
-    responses=_ERRORS,
+    responses=error_responses(404, 422, 503),
     summary="Register a named target (series or group, period)",
 )
 def register_target(
@@ -114,6 +108,7 @@ def register_target(
 @router.get(
     "",
     response_model=TargetList,
+    responses=error_responses(503),
     summary="Registered targets with their current probability, verdict and pace",
 )
 def list_targets(_: ReadKey, model: Forecasts, planning: Planning, cutoffs: Cutoffs) -> dict[str, Any]:
@@ -121,7 +116,7 @@ def list_targets(_: ReadKey, model: Forecasts, planning: Planning, cutoffs: Cuto
     return {"targets": [target_status(model, t, cutoffs, posted) for t in planning.list_targets()]}
 
 
-@router.delete("/{name}", status_code=204, responses=_ERRORS, summary="Remove a registered target")
+@router.delete("/{name}", status_code=204, responses=error_responses(404), summary="Remove a registered target")
 async def delete_target(_: WriteKey, name: str, planning: Planning, wake: Wake) -> Response:
     await asyncio.to_thread(planning.delete_target, name)
     wake.set()

@@ -1,4 +1,4 @@
-"""Every route's real 2xx responses match the schema /openapi.json declares for them.
+"""Every route's real responses match the schema /openapi.json declares for them.
 
 FastAPI checks a returned dict against ``response_model``, but the fast paths (feasibility,
 forecast, churn scores, readiness) return pre-serialised bodies it never looks at: this test is
@@ -6,6 +6,10 @@ what keeps those honest. It walks every path and method of the OpenAPI document,
 without a call here, or a 2xx JSON response without a declared model, fails it. Object schemas
 are closed for the check (``additionalProperties: false`` where a model names its properties), so
 a key a route sends but its schema does not declare fails too.
+
+The errors are held to the document as well: each call of ``ERRORS`` answers a status its
+operation declares, with the body declared for it, and an app without models answers 503 on
+exactly the operations that declare it. tests/e2e/test_schemathesis.py fuzzes a live server.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from tests.service.kri_fixtures import WRITE, kri_client, wait_for
+from tests.service.kri_fixtures import READ, WRITE, kri_client, wait_for
 from training.jobs.sample import make_customers
 
 ADMIN = {"X-API-Key": "a-key"}
@@ -43,6 +47,8 @@ class Call:
     json: Any = None
     headers: dict[str, str] = field(default_factory=dict)
     until: Callable[[httpx.Response], bool] | None = None  # poll until the background loops caught up
+    content: bytes | None = None  # a raw body instead of ``json``
+    status: int | None = None  # for ERRORS: the status the call must answer
 
 
 def _customers() -> list[dict[str, Any]]:
@@ -174,6 +180,125 @@ CALLS = [
     Call("reload", "POST", "/admin/reload", headers=ADMIN),
 ]
 
+NOT_UTF8 = b'{"series_id": "\xff"}'
+# Sent after CALLS, so what they stored (target s1-jan) is there.
+ERRORS = [
+    Call(
+        "feasibility, unknown series",
+        "POST",
+        "/v1/feasibility",
+        json={"series_id": "store-99", **JAN, "target": 1.0},
+        status=404,
+    ),
+    Call(
+        "feasibility, two subjects",
+        "POST",
+        "/v1/feasibility",
+        json={"series_id": "store-01", "total": True, **JAN, "target": 1.0},
+        status=422,
+    ),
+    Call(
+        "feasibility, outside the horizon",
+        "POST",
+        "/v1/feasibility",
+        json={"series_id": "store-01", "period": "2030-01", "target": 1.0},
+        status=422,
+    ),
+    Call("feasibility, not UTF-8", "POST", "/v1/feasibility", content=NOT_UTF8, status=422),
+    Call(
+        "curve, unknown group value",
+        "POST",
+        "/v1/feasibility/curve",
+        json={"group": {"region": "Mars"}, **JAN},
+        status=404,
+    ),
+    Call("curve, not UTF-8", "POST", "/v1/feasibility/curve", content=NOT_UTF8, status=422),
+    Call("fan, unknown series", "POST", "/v1/fan", json={"series_id": "store-99"}, status=404),
+    Call("fan, a count as text", "POST", "/v1/fan", json={"series_id": "store-01", "history_periods": "5"}, status=422),
+    Call("forecast, unknown series", "GET", "/v1/forecast/{series_id}", params={"series_id": "store-99"}, status=404),
+    Call(
+        "forecast, beyond the trained horizon",
+        "GET",
+        "/v1/forecast/{series_id}",
+        params={"series_id": "store-01"},
+        query={"horizon": 500},
+        status=422,
+    ),
+    Call("series detail, unknown", "GET", "/v1/series/{series_id}", params={"series_id": "store-99"}, status=404),
+    Call(
+        "actuals, no key",
+        "POST",
+        "/v1/actuals",
+        json={"actuals": [{"series_id": "store-04", "ds": "2026-11-05", "y": 1.0}]},
+        status=401,
+    ),
+    Call(
+        "actuals, a read key",
+        "POST",
+        "/v1/actuals",
+        json={"actuals": [{"series_id": "store-04", "ds": "2026-11-05", "y": 1.0}]},
+        headers=READ,
+        status=403,
+    ),
+    Call(
+        "actuals, unknown series",
+        "POST",
+        "/v1/actuals",
+        json={"actuals": [{"series_id": "store-99", "ds": "2026-11-05", "y": 1.0}]},
+        headers=WRITE,
+        status=422,
+    ),
+    Call("actuals, not UTF-8", "POST", "/v1/actuals", content=NOT_UTF8, headers=WRITE, status=422),
+    Call(
+        "decompose, unknown series",
+        "POST",
+        "/v1/targets/decompose",
+        json={"target": 1.0, **JAN, "series_ids": ["store-99"]},
+        status=404,
+    ),
+    Call("decompose, no scope", "POST", "/v1/targets/decompose", json={"target": 1.0, **JAN}, status=422),
+    Call(
+        "register, a name taken",
+        "POST",
+        "/v1/targets",
+        json={"name": "s1-jan", "series_id": "store-01", **JAN, "amount": 1.0},
+        headers=WRITE,
+        status=422,
+    ),
+    Call(
+        "register, unknown group",
+        "POST",
+        "/v1/targets",
+        json={"name": "mars", "group": {"region": "Mars"}, **JAN, "amount": 1.0},
+        headers=WRITE,
+        status=404,
+    ),
+    Call("delete, unknown target", "DELETE", "/v1/targets/{name}", params={"name": "nope"}, headers=WRITE, status=404),
+    Call("delete, no key", "DELETE", "/v1/targets/{name}", params={"name": "s1-jan"}, status=401),
+    Call(
+        "churn score, no customer_id", "POST", "/v1/churn/score", json={"customers": [{"region": "North"}]}, status=422
+    ),
+    Call("kri, unknown", "GET", "/v1/kri", query={"name": "nope"}, status=404),
+    Call(
+        "observations, unknown kri",
+        "POST",
+        "/v1/kri/observations",
+        json={"observations": [{"kri": "nope", "value": 1.0, "ts": "2026-11-22T09:00:00Z"}]},
+        headers=WRITE,
+        status=422,
+    ),
+    Call(
+        "observations, a read key",
+        "POST",
+        "/v1/kri/observations",
+        json={"observations": [{"kri": "returns_rate", "value": 1.0, "ts": "2026-11-22T09:00:00Z"}]},
+        headers=READ,
+        status=403,
+    ),
+    Call("reload, a write key", "POST", "/admin/reload", headers=WRITE, status=403),
+    Call("reload, unknown key", "POST", "/admin/reload", headers={"X-API-Key": "guess"}, status=401),
+]
+
 
 @pytest.fixture(scope="module")
 def served(trained_registry, churn_registry, tmp_path_factory):
@@ -187,12 +312,17 @@ def served(trained_registry, churn_registry, tmp_path_factory):
             if call.until is not None:
                 wait_for(lambda call=call: call.until(_send(client, call)))
             responses[call.name] = _send(client, call)
+        for call in ERRORS:
+            responses[call.name] = _send(client, call)
         openapi = client.get("/openapi.json").json()
     return openapi, responses
 
 
 def _send(client: TestClient, call: Call) -> httpx.Response:
     path = call.route.format(**call.params)
+    if call.content is not None:
+        headers = {"Content-Type": "application/json", **call.headers}
+        return client.request(call.method, path, params=call.query, content=call.content, headers=headers)
     return client.request(call.method, path, params=call.query, json=call.json, headers=call.headers)
 
 
@@ -259,9 +389,13 @@ def test_every_operation_in_the_document_is_called_with_success(served):
 def test_the_real_response_matches_the_declared_schema(served, call):
     openapi, responses = served
     response = responses[call.name]
+    assert response.status_code < 300, f"{call.name}: {response.status_code} {response.text}"
+    _check_body(openapi, call, response)
+
+
+def _check_body(openapi: dict[str, Any], call: Call, response: httpx.Response) -> None:
     declared = openapi["paths"][call.route][call.method.lower()]["responses"]
     status = str(response.status_code)
-    assert status.startswith("2"), f"{call.name}: {response.status_code} {response.text}"
     assert status in declared, f"{call.method} {call.route} answered {status}; it declares {sorted(declared)}"
     content = declared[status].get("content", {})
     if not content:
@@ -274,3 +408,30 @@ def test_the_real_response_matches_the_declared_schema(served, call):
     assert not errors, f"{call.name}: " + "; ".join(
         f"at {'/'.join(map(str, e.absolute_path)) or 'the root'}: {e.message}" for e in errors[:5]
     )
+
+
+@pytest.mark.parametrize("call", ERRORS, ids=[c.name for c in ERRORS])
+def test_an_error_answers_a_declared_status_with_its_declared_body(served, call):
+    openapi, responses = served
+    response = responses[call.name]
+    assert response.status_code == call.status, f"{call.name}: {response.status_code} {response.text}"
+    _check_body(openapi, call, response)
+
+
+def test_without_models_exactly_the_operations_declaring_503_answer_it(tmp_path):
+    """No forecast or churn model: an operation that needs one says 503 not_ready, and says so in the document."""
+    with kri_client(tmp_path) as client:
+        openapi = client.get("/openapi.json").json()
+        first = {}
+        for call in CALLS:  # one successful request per operation, as it is sent when models are loaded
+            first.setdefault((call.method, call.route), call)
+        wrong = []
+        for (method, route), call in sorted(first.items()):
+            response = _send(client, call)
+            declares = "503" in openapi["paths"][route][method.lower()]["responses"]
+            if (response.status_code == 503) != declares:
+                wrong.append(f"{method} {route}: {response.status_code}, declares 503: {declares}")
+            elif declares:
+                assert response.json()["error"] == "not_ready", f"{method} {route}: {response.text}"
+            _check_body(openapi, call, response)
+        assert not wrong, wrong

@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from pydantic import BaseModel, ConfigDict, Field
+
+from service.api.schemas.common import Day, RequestBody
 
 __all__ = ["ActualIn", "ActualsBatch", "ActualsStored"]
 
 
-class ActualIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ActualIn(RequestBody):
     series_id: str = Field(min_length=1)
-    ds: dt.date = Field(description="the period's date on the series' grid (a day, a week's anchor, a month's date)")
+    ds: Day = Field(description="the period's date on the series' grid (a day, a week's anchor, a month's date)")
     y: float = Field(allow_inf_nan=False, description="sales in that period (negative only if training allowed it)")
 
 
-class ActualsBatch(BaseModel):
+class ActualsBatch(RequestBody):
     model_config = ConfigDict(
-        extra="forbid",
         json_schema_extra={"examples": [{"actuals": [{"series_id": "store-01", "ds": "2026-11-01", "y": 21450.0}]}]},
     )
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
+
+from service.api.schemas.common import RequestBody
 
 __all__ = [
     "MAX_CUSTOMERS",
@@ -18,10 +20,23 @@ __all__ = [
 
 MAX_CUSTOMERS = 10_000
 
+# Which features a customer has depends on the model served (a wrong type is a 422 naming it), so
+# the schema fixes only the id every customer needs: a non-blank string or a number.
+Customer = Annotated[
+    dict[str, Any],
+    WithJsonSchema(
+        {
+            "type": "object",
+            "required": ["customer_id"],
+            "properties": {"customer_id": {"anyOf": [{"type": "string", "pattern": "\\S"}, {"type": "number"}]}},
+            "additionalProperties": True,
+        }
+    ),
+]
 
-class ChurnScoreRequest(BaseModel):
+
+class ChurnScoreRequest(RequestBody):
     model_config = ConfigDict(
-        extra="forbid",
         json_schema_extra={
             "examples": [
                 {
@@ -44,7 +59,7 @@ class ChurnScoreRequest(BaseModel):
         },
     )
 
-    customers: list[dict[str, Any]] = Field(
+    customers: list[Customer] = Field(
         min_length=1,
         max_length=MAX_CUSTOMERS,
         description="one object per customer: `customer_id` plus the features the model was trained on",

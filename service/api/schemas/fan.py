@@ -6,20 +6,19 @@ import datetime as dt
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from service.api.schemas.common import Subject
+from service.api.schemas.common import Integer, Subject
 
 __all__ = ["Band", "FanActual", "FanBands", "FanPoint", "FanRequest", "FanResponse", "FanValue"]
 
 
 class FanRequest(Subject):
     model_config = ConfigDict(
-        extra="forbid",
         json_schema_extra={
             "examples": [{"series_id": "store-01", "history_periods": 120}, {"group": {"region": "North"}}]
         },
     )
 
-    history_periods: int = Field(120, ge=0, description="how many periods of history to include")
+    history_periods: Integer = Field(120, ge=0, description="how many periods of history to include")
 
 
 class FanValue(BaseModel):

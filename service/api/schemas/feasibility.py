@@ -8,18 +8,17 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from service.api.schemas.common import SubjectFields
+from service.api.schemas.common import Integer, SubjectFields
 
 __all__ = ["Assessment", "CurvePoint", "CurveRequest", "FeasibilityRequest", "FeasibilityResponse"]
 
 
 class FeasibilityRequest(SubjectFields):
     model_config = ConfigDict(
-        extra="forbid",
         json_schema_extra={
             "examples": [
-                {"series_id": "store-01", "period": "2027-Q1", "target": 2_000_000},
-                {"group": {"region": "North"}, "start": "2027-01-01", "end": "2027-03-31", "target": 9_000_000},
+                {"series_id": "store-01", "period": "2027-01", "target": 600_000},
+                {"group": {"region": "North"}, "start": "2026-12-01", "end": "2027-01-31", "target": 6_000_000},
             ]
         },
     )
@@ -69,11 +68,10 @@ class CurveRequest(SubjectFields):
     """The feasibility question without a target: how likely is each target over a range?"""
 
     model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={"examples": [{"series_id": "store-01", "period": "2027-Q1", "points": 41}]},
+        json_schema_extra={"examples": [{"series_id": "store-01", "period": "2027-01", "points": 41}]},
     )
 
-    points: int = Field(41, ge=2, le=501, description="how many evenly spaced targets")
+    points: Integer = Field(41, ge=2, le=501, description="how many evenly spaced targets")
 
 
 class CurvePoint(BaseModel):

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from models.kri.config import LABEL_NAME, RESERVED_LABELS
+from service.api.schemas.common import Moment, RequestBody
 
 __all__ = [
     "KriClear",
@@ -22,18 +24,20 @@ AlertStateName = Literal["ok", "pending", "firing", "resolved"]
 Severity = Literal["warning", "critical"]
 
 
-class ObservationIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ObservationIn(RequestBody):
     kri: str = Field(min_length=1, examples=["returns_rate"])
     value: float = Field(description="the observed value (finite)")
-    ts: dt.datetime = Field(description="when the value was observed (ISO 8601; UTC when no offset)")
-    labels: dict[str, str] = Field(default_factory=dict, examples=[{"region": "west"}])
+    ts: Moment = Field(description="when the value was observed (ISO 8601; UTC when no offset)")
+    labels: dict[str, str] = Field(
+        default_factory=dict,
+        examples=[{"region": "west"}],
+        description="label names as Prometheus writes them; alertname, kri and severity are the service's own",
+        json_schema_extra={"propertyNames": {"pattern": LABEL_NAME.pattern, "not": {"enum": sorted(RESERVED_LABELS)}}},
+    )
 
 
-class ObservationBatch(BaseModel):
+class ObservationBatch(RequestBody):
     model_config = ConfigDict(
-        extra="forbid",
         json_schema_extra={
             "examples": [
                 {"observations": [{"kri": "returns_rate", "value": 0.15, "ts": "2026-11-22T09:00:00Z", "labels": {}}]}

@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, GetJsonSchemaHandler, model_validator
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
-from service.api.schemas.common import PeriodFields, SubjectFields
+from service.api.schemas.common import PeriodFields, SubjectFields, require_one_of
 from service.api.schemas.feasibility import Assessment
 
 __all__ = [
@@ -26,9 +28,8 @@ __all__ = [
 
 class TargetIn(SubjectFields):
     model_config = ConfigDict(
-        extra="forbid",
         json_schema_extra={
-            "examples": [{"name": "north-q1", "group": {"region": "North"}, "period": "2027-Q1", "amount": 9e6}]
+            "examples": [{"name": "north-jan", "group": {"region": "North"}, "period": "2027-01", "amount": 3e6}]
         },
     )
 
@@ -70,10 +71,9 @@ class TargetList(BaseModel):
 
 class DecomposeRequest(PeriodFields):
     model_config = ConfigDict(
-        extra="forbid",
         json_schema_extra={
             "examples": [
-                {"target": 1.2e8, "period": "2027-Q1", "group": {}, "by": "series", "method": "equal_probability"}
+                {"target": 4e7, "period": "2027-01", "group": {}, "by": "series", "method": "equal_probability"}
             ]
         },
     )
@@ -89,6 +89,16 @@ class DecomposeRequest(PeriodFields):
         if (self.group is None) == (self.series_ids is None):
             raise ValueError("name exactly one of group or series_ids")
         return self
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        schema = super().__get_pydantic_json_schema__(core_schema, handler)
+        require_one_of(
+            handler.resolve_ref_schema(schema),
+            {"required": ["group"], "properties": {"group": {"type": "object"}, "series_ids": {"type": "null"}}},
+            {"required": ["series_ids"], "properties": {"group": {"type": "null"}, "series_ids": {"type": "array"}}},
+        )
+        return schema
 
 
 class DecomposeTotal(BaseModel):
