@@ -2,7 +2,9 @@
 
 A reload loads and verifies the new version fully before swapping one reference, so
 requests in flight keep the model they started with, and a failed load (tampered bytes,
-missing files) leaves the old model serving.
+missing files) leaves the old model serving. A forecast version's paths are memory-mapped
+(``models.forecast.artifact``), so holding the old and the new one during the swap costs page
+cache, not a second private copy.
 """
 
 from __future__ import annotations

@@ -52,7 +52,7 @@ did in the folds. Without attributes every series is its own block: the permutat
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -279,12 +279,24 @@ def calibrate(
     nonnegative: bool,
     seed: int = 0,
     groups: Mapping[str, Mapping[str, str]] | None = None,
+    sink: Callable[[int, np.ndarray], None] | None = None,
 ) -> dict[str, object]:
     """Fill every fit's ``paths`` from the pooled libraries (jointly across series); return diagnostics.
 
     ``groups`` (series id -> group attribute values, as ``--group-cols`` gives them) makes series
-    with equal values one block of the joint draws: a group's members share their shocks.
+    with equal values one block of the joint draws: a group's members share their shocks. With a
+    ``sink``, each series' (n_samples, horizon) float32 paths go to ``sink(position in fits, paths)``
+    as they are drawn instead (e.g. into a memory-mapped file) and ``paths`` stays None, so all
+    series' paths are never in memory at once. The draws are the same either way.
     """
+    position = {id(f): i for i, f in enumerate(fits)}
+
+    def emit(fit: SeriesFit, paths: np.ndarray) -> None:
+        if sink is None:
+            fit.paths = paths
+        else:
+            sink(position[id(fit)], paths)
+
     rng = np.random.default_rng(seed)
     pools = {}  # scale -> (sources, their rows, their spreads, library)
     for multiplicative in (True, False):
@@ -296,7 +308,7 @@ def calibrate(
             pools[multiplicative] = (sources, rows, spreads, ErrorLibrary.pooled(rows))
     if not pools:  # no fold anywhere (histories too short): no spread to learn from
         for fit in fits:
-            fit.paths = np.repeat(fit.yhat[None, :], n_samples, axis=0).astype(np.float32)
+            emit(fit, np.repeat(fit.yhat[None, :], n_samples, axis=0).astype(np.float32))
         return {}
     block_of = {sid: tuple(sorted(values.items())) for sid, values in (groups or {}).items() if values}
     fallback = next(iter(pools))
@@ -308,7 +320,7 @@ def calibrate(
         for t, fit in enumerate(targets):
             row, spread = own.get(id(fit), (None, 1.0))
             z = library.fill_holes(draws.for_target(t), rng)
-            fit.paths = _paths_for(fit, z, spread, nonnegative).astype(np.float32)
+            emit(fit, _paths_for(fit, z, spread, nonnegative).astype(np.float32))
             if row is not None:
                 _score_fold(fit, row[0], library)
                 fit.backtest["relative_spread"] = round(float(spread), 3)  # k_s, shown per series

@@ -1,10 +1,11 @@
 """The trained forecast model as served: period sums, forecasts and pace from arrays alone.
 
 Every series lies on one regular grid from its first observation through its horizon, so a
-period [start, end] maps to positions by binary search. In memory the paths are kept as
+period [start, end] maps to positions by binary search. The paths are kept as
 cumulative sums laid out (series, step, sample): a period total is then the difference of two
 contiguous rows, O(n_samples) whatever the period length. float32 cumulative sums (accumulated
-in float64) keep about 7 significant digits of the horizon total, far below forecast error.
+in float64) keep about 7 significant digits of the horizon total, far below forecast error. The
+array may be a read-only memory map (only the rows a request touches are read).
 The files a version is stored in, and how they load into this model, are
 ``models.forecast.artifact``'s business.
 """
@@ -22,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from models.errors import InvalidInput, NotFound, OutOfRange
+from models.forecast.aggregates import GroupPaths
 from models.forecast.conditioning import conditioned_sum
 from models.forecast.contracts import DS, Frequency
 from models.forecast.fan import Fan, fan_chart
@@ -96,8 +98,13 @@ class ForecastModel:
         infos: list[SeriesInfo],
         history: list[np.ndarray],
         yhat: np.ndarray,
-        paths: np.ndarray,
+        paths: np.ndarray | None = None,
+        cum: np.ndarray | None = None,
+        group_cum: np.ndarray | None = None,
+        group_keys: Sequence[Mapping[str, str]] = (),
     ) -> None:
+        """``cum`` (series, horizon + 1, samples), e.g. a read-only map, else built from ``paths`` (series,
+        samples, horizon); ``group_cum``: the same for ``group_keys`` (``models.forecast.aggregates``)."""
         self.version = version
         self.manifest = manifest
         self.freq = freq
@@ -105,9 +112,12 @@ class ForecastModel:
         self._index = {info.series_id: i for i, info in enumerate(infos)}
         self._history_cum = [np.concatenate([[0.0], np.cumsum(h)]) for h in history]
         self._yhat = yhat
-        n_series, n_samples, horizon = paths.shape
-        cum = np.zeros((n_series, horizon + 1, n_samples), dtype=np.float32)
-        cum[:, 1:, :] = np.cumsum(paths.transpose(0, 2, 1), axis=1, dtype=np.float64)
+        if cum is None:
+            if paths is None:
+                raise InvalidInput("a forecast model needs its sample paths or their cumulative sums")
+            n_series, n_samples, horizon = paths.shape
+            cum = np.zeros((n_series, horizon + 1, n_samples), dtype=np.float32)
+            cum[:, 1:, :] = np.cumsum(paths.transpose(0, 2, 1), axis=1, dtype=np.float64)
         self._cum = cum
         # Dates as proleptic ordinals in plain lists: bisect on them costs a fraction of numpy
         # scalar calls, and this is the per-request path.
@@ -119,6 +129,7 @@ class ForecastModel:
         self._band_cache: dict[tuple[int, float], tuple[np.ndarray, np.ndarray]] = {}
         self._band_lock = threading.Lock()
         self._groups: dict[str, dict[str, int]] | None = None
+        self._group_paths = None if group_cum is None else GroupPaths(group_keys, group_cum, infos, self._history_cum)
 
     @property
     def horizon(self) -> int:
@@ -147,6 +158,11 @@ class ForecastModel:
     def period_sum(self, series_id: str, start: dt.date, end: dt.date) -> PeriodSum:
         """Samples of the total over the periods whose ``ds`` lies in [start, end] (inclusive)."""
         i = self._position(series_id)
+        a, b = self._span(i, start, end)
+        return self._sum_rows(self._history_cum[i], self._cum[i], a, b)
+
+    def _span(self, i: int, start: dt.date, end: dt.date) -> tuple[int, int]:
+        """Timeline positions [a, b) of series ``i``'s periods dated within [start, end]."""
         info = self.infos[i]
         if end < start:
             raise InvalidInput(f"end ({end:%Y-%m-%d}) is before start ({start:%Y-%m-%d})")
@@ -155,24 +171,23 @@ class ForecastModel:
         if first_day < timeline[0] or last_day > timeline[-1]:
             raise OutOfRange(
                 f"period {start:%Y-%m-%d}..{end:%Y-%m-%d} is outside what the model covers for series "
-                f"{series_id!r}: choose dates within {info.history_start}..{info.horizon_end} "
+                f"{info.series_id!r}: choose dates within {info.history_start}..{info.horizon_end} "
                 "(history + forecast horizon)"
             )
         a = bisect.bisect_left(timeline, first_day)
         b = bisect.bisect_right(timeline, last_day)  # exclusive
         if a >= b:
             raise OutOfRange(
-                f"no {self.freq.kind} period of series {series_id!r} is dated within "
+                f"no {self.freq.kind} period of series {info.series_id!r} is dated within "
                 f"{start:%Y-%m-%d}..{end:%Y-%m-%d} ({self.freq.alias} periods are labelled by one date)"
             )
-        n_hist = len(self._history_cum[i]) - 1
-        cum = self._history_cum[i]
-        actual = float(cum[min(b, n_hist)] - cum[min(a, n_hist)])
+        return a, b
+
+    def _sum_rows(self, history_cum: np.ndarray, cum: np.ndarray, a: int, b: int) -> PeriodSum:
+        n_hist = len(history_cum) - 1
+        actual = float(history_cum[min(b, n_hist)] - history_cum[min(a, n_hist)])
         fa, fb = max(a, n_hist) - n_hist, max(b, n_hist) - n_hist
-        if fb > fa:
-            totals = (self._cum[i, fb] - self._cum[i, fa]).astype(np.float64) + actual
-        else:
-            totals = np.full(self.n_samples, actual)
+        totals = (cum[fb] - cum[fa]).astype(np.float64) + actual if fb > fa else np.full(self.n_samples, actual)
         return PeriodSum(min(b, n_hist) - min(a, n_hist), fb - fa, actual, totals)
 
     def forecast(self, series_id: str, horizon: int | None, level: float) -> dict[str, list]:
@@ -217,6 +232,10 @@ class ForecastModel:
         if not positions:
             raise InvalidInput("a fan chart needs at least one series")
         rows = posted or {}
+        row = self._group_row(series_ids, rows)
+        if row is not None and self._group_paths is not None:  # a stored group, no posted actuals to show
+            g, i = self._group_paths, self._group_paths.first[row]
+            return fan_chart([self._timelines[i]], [g.history_cum[row]], [g.cum[row]], [()], history_periods)
         return fan_chart(
             [self._timelines[i] for i in positions],
             [self._history_cum[i] for i in positions],
@@ -333,6 +352,10 @@ class ForecastModel:
         seen: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         out = []
         for series_ids, start, end in parts:
+            row = self._group_row(series_ids, posted)
+            if row is not None and self._group_paths is not None:  # a stored group: two rows, no member sum
+                out.append(self._group_pace(self._group_paths, row, start, end))
+                continue
             actual, elapsed, remaining_periods = 0.0, 0, 0
             remaining = np.zeros(self.n_samples)
             for sid in series_ids:
@@ -363,3 +386,14 @@ class ForecastModel:
                 remaining += forecast_part
             out.append(PaceSum(actual, elapsed, remaining_periods, remaining, remaining + actual))
         return out
+
+    def _group_row(self, series_ids: Sequence[str], posted: Posted) -> int | None:
+        """The stored group row of exactly ``series_ids``, unless one of them has posted actuals."""
+        if self._group_paths is None or (posted and any(sid in posted for sid in series_ids)):
+            return None
+        return self._group_paths.row(series_ids)
+
+    def _group_pace(self, groups: GroupPaths, row: int, start: dt.date, end: dt.date) -> PaceSum:
+        a, b = self._span(groups.first[row], start, end)
+        part = self._sum_rows(groups.history_cum[row], groups.cum[row], a, b)
+        return PaceSum(part.actual, part.periods_actual, part.periods_forecast, part.totals - part.actual, part.totals)

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from models.forecast.artifact import PathWriter
 from models.forecast.calibration import ErrorLibrary, calibrate, to_recent_fold_spread
 from models.forecast.fit import SeriesFit, standardised_errors
 
@@ -170,3 +171,20 @@ def test_recent_fold_spread_rescales_each_fold_index_to_the_latest():
     for k in (1, 2):
         assert np.median(np.abs(np.vstack([r[k] for r in rescaled]))) == pytest.approx(latest, rel=0.1)
     assert rescaled[0][0] == pytest.approx(rows[0][0])  # the latest fold is kept as it is
+
+
+def test_a_sink_receives_the_same_paths_series_by_series(tmp_path):
+    """Training writes the paths into the version as drawn (``PathWriter``): the same draws, none kept."""
+    rng = np.random.default_rng(5)
+    errors = [ar1_paths(rng, 4) for _ in range(6)]
+    kept = [fake_fit(f"s{i}", e, multiplicative=i % 2 == 0) for i, e in enumerate(errors)]
+    streamed = [fake_fit(f"s{i}", e, multiplicative=i % 2 == 0) for i, e in enumerate(errors)]
+    calibrate(kept, n_samples=50, nonnegative=True, seed=9)
+    writer = PathWriter(tmp_path, len(streamed), 50, H)
+    calibrate(streamed, n_samples=50, nonnegative=True, seed=9, sink=writer)
+    writer.close()
+    assert all(f.paths is None for f in streamed)
+    assert np.array_equal(np.load(tmp_path / "paths.npy"), np.stack([f.paths for f in kept]))
+    cum = np.load(tmp_path / "cum_paths.npy")
+    assert cum.shape == (6, H + 1, 50) and np.all(cum[:, 0] == 0)
+    np.testing.assert_allclose(cum[:, -1], np.stack([f.paths for f in kept]).sum(axis=2), rtol=1e-6)

@@ -5,7 +5,8 @@ address is given (``--dask-scheduler tcp://HOST:PORT`` or ``SENTINEL_DASK_SCHEDU
 each series is one task; results are taken as they complete, and when a ``spill_to`` version
 directory is given each series' Prophet JSON (the bulk of a fit: it embeds the training data) is
 written into it at once and dropped from memory, so the driver holds only the small arrays
-calibration needs.
+calibration needs. Training passes ``paths_to`` too: the calibrated paths are then written into
+the version series by series, so the driver never holds every series' paths either.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from joblib import Parallel, delayed
 from tqdm import tqdm
 
 from models.errors import InvalidInput
-from models.forecast.artifact import write_prophet
+from models.forecast.artifact import PathWriter, write_prophet
 from models.forecast.calibration import calibrate
 from models.forecast.contracts import DS, SERIES_ID, Frequency, Y
 from models.forecast.fit import ForecastConfig, SeriesFit, fit_series
@@ -77,12 +78,14 @@ def fit_all(
     scheduler: str | None = None,
     spill_to: Path | None = None,
     groups: Mapping[str, Mapping[str, str]] | None = None,
+    paths_to: Path | None = None,
 ) -> tuple[list[SeriesFit], dict[str, object]]:
     """Fit each series of ``frame`` (``series_id``, ``ds``, ``y``) and calibrate them jointly.
 
     ``groups`` (series id -> group attribute values) keeps each group's members together in the
     joint draws (see ``models.forecast.calibration``). Returns the fits in the order the series first
-    appear in ``frame``.
+    appear in ``frame``. With ``paths_to`` (a staging version directory) the calibrated paths are
+    written there series by series (``PathWriter``) and the fits' ``paths`` stay None.
     """
     series = [(str(sid), g[[DS, Y]].reset_index(drop=True)) for sid, g in frame.groupby(SERIES_ID, sort=False)]
     if scheduler:
@@ -95,5 +98,11 @@ def fit_all(
         jobs = (delayed(_fit_one)(sid, g, freq, config, verbose) for sid, g in series)
         results = Parallel(n_jobs=n_jobs, return_as="generator")(jobs)
         fits = list(tqdm(results, total=len(series), desc=desc, unit="series", disable=not progress))
-    diagnostics = calibrate(fits, config.n_samples, config.nonnegative, config.seed, groups)
+    if paths_to is None or not fits:
+        return fits, calibrate(fits, config.n_samples, config.nonnegative, config.seed, groups)
+    writer = PathWriter(paths_to, len(fits), config.n_samples, fits[0].yhat.size)
+    try:
+        diagnostics = calibrate(fits, config.n_samples, config.nonnegative, config.seed, groups, sink=writer)
+    finally:
+        writer.close()
     return fits, diagnostics

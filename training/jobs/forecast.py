@@ -128,6 +128,7 @@ def train_forecast(raw: pd.DataFrame, registry: Registry, options: TrainOptions 
             scheduler=options.scheduler,
             spill_to=staged.path if options.scheduler else None,
             groups=groups,
+            paths_to=staged.path,
         )
         metrics = _aggregate_backtest(fits)
         save_forecast(staged.path, fits, history.frame, freq, groups)
