@@ -96,8 +96,9 @@ def _scenarios(base: str, host: str) -> dict[str, list[bytes]]:
     return {"/healthz": [_http("GET", host, "/healthz")], "/v1/feasibility": feas, "/v1/forecast": fc}
 
 
-def _wait_ready(base: str, proc: subprocess.Popen | None) -> None:
-    for _ in range(300):
+def _wait_ready(base: str, proc: subprocess.Popen | None, attempts: int = 300) -> None:
+    """Poll GET /readyz every 0.2 s until it answers 200; exit naming why it never did."""
+    for _ in range(attempts):
         try:
             with urllib.request.urlopen(f"{base}/readyz", timeout=2) as r:
                 if r.status == 200:

@@ -31,12 +31,12 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 import numpy as np
+from serve import _wait_ready
 
 from service.settings import Settings
 
@@ -100,20 +100,6 @@ def _train_sample(root: Path) -> Path:
         if done.returncode != 0:
             sys.exit(f"sentinel {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
     return registry
-
-
-def _wait_ready(base: str, proc: subprocess.Popen) -> None:
-    for _ in range(450):
-        try:
-            with urllib.request.urlopen(f"{base}/readyz", timeout=2) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            pass
-        if proc.poll() is not None:
-            sys.exit("server exited before it was ready; is a forecast model trained? (make run trains one)")
-        time.sleep(0.2)
-    sys.exit(f"{base}/readyz never answered 200")
 
 
 def _month_after(day: dt.date) -> dt.date:
@@ -229,7 +215,7 @@ def main() -> None:
             env=env,
         )
         try:
-            _wait_ready(base, proc)
+            _wait_ready(base, proc, attempts=450)
             url, answer = _page_url(base, args.series)
             series_count = len(_get(base, "/v1/series")["series"])
             with sync_playwright() as playwright:
