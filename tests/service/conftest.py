@@ -9,9 +9,17 @@ from service.app import create_app
 from service.settings import Settings
 
 
-def client_for(registry_root) -> TestClient:
-    database = f"sqlite:///{Path(registry_root).parent / 'sentinel.db'}"
-    return TestClient(create_app(Settings(registry=registry_root, reload_interval_seconds=0, database_url=database)))
+def client_for(registry_root, database: Path | None = None, **settings) -> TestClient:
+    """A client of the app on ``registry_root``, no champion polling; its SQLite file is ``database``
+    (default: beside the registry), and ``settings`` override the rest (e.g. ``api_keys``)."""
+    database = database or Path(registry_root).parent / "sentinel.db"
+    return TestClient(
+        create_app(
+            Settings(
+                registry=registry_root, reload_interval_seconds=0, database_url=f"sqlite:///{database}", **settings
+            )
+        )
+    )
 
 
 @pytest.fixture(scope="module")

@@ -6,27 +6,20 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from service.app import create_app
-from service.settings import Settings
+from tests.service.conftest import client_for
 
 WRITE = {"X-API-Key": "fan-write"}
 READ = {"X-API-Key": "fan-read"}
 
 
-def _settings(registry_root, db, **overrides) -> Settings:
-    return Settings(
-        registry=registry_root,
-        reload_interval_seconds=0,
-        database_url=f"sqlite:///{db}",
-        api_keys="fan-write:write,fan-read:read",
-        **overrides,
-    )
+def _client(registry_root, db, **overrides) -> TestClient:
+    return client_for(registry_root, db, api_keys="fan-write:write,fan-read:read", **overrides)
 
 
 @pytest.fixture(scope="module")
 def client(trained_registry, tmp_path_factory):
     db = tmp_path_factory.mktemp("fan-db") / "sentinel.db"
-    with TestClient(create_app(_settings(trained_registry.root, db))) as c:
+    with _client(trained_registry.root, db) as c:
         yield c
 
 
@@ -158,7 +151,7 @@ def test_models_shows_churn_and_the_last_retrain(trained_registry, churn_registr
     shutil.copytree(trained_registry.root / "forecast", root / "forecast")
     shutil.copytree(churn_registry.root / "churn", root / "churn")
     Registry(root).write_retrain_status({"run_id": "r-1", "jobs": {"forecast": "promoted"}})
-    with TestClient(create_app(_settings(root, tmp_path / "sentinel.db"))) as c:
+    with _client(root, tmp_path / "sentinel.db") as c:
         body = c.get("/v1/models").json()
     assert body["churn"]["version"] == churn_registry.champion("churn") and body["churn"]["customers"] == 2000
     assert body["last_retrain"]["run_id"] == "r-1" and body["last_retrain"]["jobs"] == {"forecast": "promoted"}
@@ -166,8 +159,7 @@ def test_models_shows_churn_and_the_last_retrain(trained_registry, churn_registr
 
 
 def test_reads_need_a_key_when_configured(trained_registry, tmp_path):
-    settings = _settings(trained_registry.root, tmp_path / "sentinel.db", require_auth_for_reads=True)
-    with TestClient(create_app(settings)) as c:
+    with _client(trained_registry.root, tmp_path / "sentinel.db", require_auth_for_reads=True) as c:
         for method, path, body in (
             ("POST", "/v1/fan", {"series_id": "store-01"}),
             ("POST", "/v1/feasibility/curve", {"series_id": "store-01", "period": "2027-01"}),

@@ -1,10 +1,8 @@
 """``POST /v1/feasibility/curve``: P(period total >= x) over a range of x, as feasibility answers each x."""
 
 import pytest
-from fastapi.testclient import TestClient
 
-from service.app import create_app
-from service.settings import Settings
+from tests.service.conftest import client_for
 
 WRITE = {"X-API-Key": "curve-write"}
 JAN = {"period": "2027-01"}
@@ -13,13 +11,7 @@ JAN = {"period": "2027-01"}
 @pytest.fixture(scope="module")
 def client(trained_registry, tmp_path_factory):
     db = tmp_path_factory.mktemp("curve-db") / "sentinel.db"
-    settings = Settings(
-        registry=trained_registry.root,
-        reload_interval_seconds=0,
-        database_url=f"sqlite:///{db}",
-        api_keys="curve-write:write",
-    )
-    with TestClient(create_app(settings)) as c:
+    with client_for(trained_registry.root, db, api_keys="curve-write:write") as c:
         yield c
 
 

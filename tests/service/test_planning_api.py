@@ -3,10 +3,8 @@
 import math
 
 import pytest
-from fastapi.testclient import TestClient
 
-from service.app import create_app
-from service.settings import Settings
+from tests.service.conftest import client_for
 
 KEY = {"X-API-Key": "plan-write"}
 
@@ -14,13 +12,7 @@ KEY = {"X-API-Key": "plan-write"}
 @pytest.fixture(scope="module")
 def client(trained_registry, tmp_path_factory):
     db = tmp_path_factory.mktemp("planning-db") / "sentinel.db"
-    settings = Settings(
-        registry=trained_registry.root,
-        reload_interval_seconds=0,
-        database_url=f"sqlite:///{db}",
-        api_keys="plan-write:write,plan-read:read",
-    )
-    with TestClient(create_app(settings)) as c:
+    with client_for(trained_registry.root, db, api_keys="plan-write:write,plan-read:read") as c:
         yield c
 
 
