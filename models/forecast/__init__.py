@@ -16,6 +16,8 @@ _EXPORTS = {
     "ForecastModel": "model",
     "Frequency": "contracts",
     "JointDraws": "calibration",
+    "MEMBER_CACHE_SIZE": "membership",
+    "Membership": "membership",
     "PaceSum": "model",
     "PathWriter": "artifact",
     "PeerForecast": "peers",

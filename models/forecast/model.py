@@ -27,6 +27,7 @@ from models.forecast.aggregates import GroupPaths
 from models.forecast.conditioning import conditioned_sum
 from models.forecast.contracts import DS, Frequency
 from models.forecast.fan import Fan, fan_chart
+from models.forecast.membership import Membership
 
 __all__ = ["ForecastModel", "PaceSum", "PeriodSum", "Posted", "SeriesInfo"]
 
@@ -128,7 +129,7 @@ class ForecastModel:
         # (series position, level) -> per-step interval bands, oldest evicted first.
         self._band_cache: dict[tuple[int, float], tuple[np.ndarray, np.ndarray]] = {}
         self._band_lock = threading.Lock()
-        self._groups: dict[str, dict[str, int]] | None = None
+        self._membership = Membership(infos)
         self._group_paths = None if group_cum is None else GroupPaths(group_keys, group_cum, infos, self._history_cum)
 
     @property
@@ -248,31 +249,11 @@ class ForecastModel:
 
     def groups(self) -> dict[str, dict[str, int]]:
         """Each attribute column with its values and how many series hold each."""
-        if self._groups is None:
-            self._groups = self._count_groups()
-        return self._groups
-
-    def _count_groups(self) -> dict[str, dict[str, int]]:
-        out: dict[str, dict[str, int]] = {}
-        for info in self.infos:
-            for col, value in info.groups.items():
-                out.setdefault(col, {}).setdefault(value, 0)
-                out[col][value] += 1
-        return {col: dict(sorted(values.items())) for col, values in sorted(out.items())}
+        return self._membership.counts
 
     def members(self, group: Mapping[str, str]) -> list[str]:
         """Series whose attributes match every key of ``group`` (all series for ``{}``)."""
-        known = self.groups()
-        for col, value in group.items():
-            if col not in known:
-                cols = ", ".join(known) or "none (train with --group-cols)"
-                raise NotFound(f"unknown group column {col!r}; this model's group columns: {cols}")
-            if value not in known[col]:
-                raise NotFound(f"unknown {col} {value!r}; available: {', '.join(known[col])}")
-        found = [i.series_id for i in self.infos if all(i.groups.get(c) == v for c, v in group.items())]
-        if not found:
-            raise NotFound(f"no series matches group {dict(group)!r}; see GET /v1/groups")
-        return found
+        return self._membership.members(group)
 
     # --- posted actuals and pace --------------------------------------------------------------
 
