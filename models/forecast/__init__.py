@@ -19,6 +19,7 @@ _EXPORTS = {
     "MEMBER_CACHE_SIZE": "membership",
     "Membership": "membership",
     "PaceSum": "model",
+    "NpyRows": "artifact",
     "PathWriter": "artifact",
     "PeerForecast": "peers",
     "PeriodSum": "model",

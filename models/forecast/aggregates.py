@@ -11,7 +11,7 @@ each member's paths) are still summed member by member.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Protocol
 
 import numpy as np
@@ -43,12 +43,24 @@ def group_members(infos: Sequence[_Grouped]) -> list[tuple[dict[str, str], list[
     return out
 
 
-def sum_member_paths(cum: np.ndarray, members: Sequence[int]) -> np.ndarray:
-    """(horizon + 1, n_samples) float32 sum of members' cumulative paths, accumulated in float64."""
-    total = np.zeros(cum.shape[1:], dtype=np.float64)
-    for i in members:
-        total += cum[i]
-    return total.astype(np.float32)
+def sum_member_paths(
+    series_rows: Iterable[tuple[int, np.ndarray]], members: Sequence[Sequence[int]], shape: tuple[int, int]
+) -> np.ndarray:
+    """(n_groups, horizon + 1, n_samples) float32 sums of the members' cumulative paths, in float64.
+
+    ``series_rows`` yields (position, that series' (horizon + 1, n_samples) cumulative paths) once
+    per series, in any order: each is added into every group it belongs to, so the paths are read
+    in a single pass whatever the number of groups.
+    """
+    belongs: dict[int, list[int]] = {}
+    for row, positions in enumerate(members):
+        for i in positions:
+            belongs.setdefault(i, []).append(row)
+    totals = np.zeros((len(members), *shape), dtype=np.float64)
+    for i, cum in series_rows:
+        for row in belongs.get(i, ()):
+            totals[row] += cum
+    return totals.astype(np.float32)
 
 
 class GroupPaths:

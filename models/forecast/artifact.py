@@ -16,13 +16,14 @@ Artifacts of one version (all covered by the manifest's checksums)::
 Training writes them into a staging directory (``Registry.stage``); everything else reads them
 through ``load_forecast`` (the served model), ``read_series`` and ``load_history``, on a
 directory that ``Registry.open_version`` verified or that the registry names. The path arrays are
-written series by series into ``.npy`` memory maps, so writing never holds a second (let alone a
-float64) copy of every series' paths.
+written series by series into their ``.npy`` files with positional writes (``NpyRows``), so writing
+never holds a second (let alone a float64) copy of every series' paths, nor maps their pages.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -35,7 +36,7 @@ from models.forecast.contracts import DS, SERIES_ID, Frequency, Y
 from models.forecast.fit import SeriesFit
 from models.forecast.model import ForecastModel, SeriesInfo
 
-__all__ = ["PathWriter", "load_forecast", "load_history", "read_series", "save_forecast", "write_prophet"]
+__all__ = ["NpyRows", "PathWriter", "load_forecast", "load_history", "read_series", "save_forecast", "write_prophet"]
 
 SERIES, HISTORY, YHAT, PATHS, PROPHET = "series.json", "history.parquet", "yhat.npy", "paths.npy", "prophet"
 CUM_PATHS, GROUP_PATHS, GROUP_KEYS = "cum_paths.npy", "group_paths.npy", "group_paths.json"
@@ -47,31 +48,79 @@ def write_prophet(directory: Path, position: int, model_json: str) -> None:
     (directory / PROPHET / f"{position}.json").write_text(model_json)
 
 
+class NpyRows:
+    """A C-ordered ``.npy`` file written or read one leading-axis row at a time (``pwrite``/``pread``).
+
+    Rows go through the file descriptor rather than a memory map: the written pages belong to the
+    page cache, not to the writing process, so a training run's resident memory stays the size of
+    one series however large the version (a ``w+`` map counts every page it touched, 9.95 GB at
+    3,000 series). ``np.load(..., mmap_mode="r")`` reads the result as usual.
+    """
+
+    def __init__(self, path: Path, shape: tuple[int, ...] | None = None, mode: str = "r") -> None:
+        """``mode`` "w" creates the file for ``shape``; "r" opens an existing one (``shape`` checked if given)."""
+        if mode == "w":
+            assert shape is not None
+            with path.open("wb") as fh:
+                header = {"descr": np.lib.format.dtype_to_descr(np.dtype(np.float32)), "fortran_order": False}
+                np.lib.format.write_array_header_1_0(fh, {**header, "shape": shape})
+                self._offset = fh.tell()
+                fh.truncate(self._offset + int(np.prod(shape)) * 4)
+            self._fd = os.open(path, os.O_WRONLY)
+        else:
+            with path.open("rb") as fh:
+                np.lib.format.read_magic(fh)
+                found, fortran, dtype = np.lib.format.read_array_header_1_0(fh)
+                if (shape is not None and found != shape) or fortran or dtype != np.float32:
+                    raise ValueError(f"{path.name} holds {dtype} {found}, expected C-ordered float32 {shape}")
+                self._offset, shape = fh.tell(), found
+            self._fd = os.open(path, os.O_RDONLY)
+        self.shape: tuple[int, ...] = shape
+        self._row_bytes = int(np.prod(shape[1:])) * 4
+
+    def write(self, row: int, values: np.ndarray) -> None:
+        data = np.ascontiguousarray(values, dtype=np.float32)
+        assert data.shape == self.shape[1:], (data.shape, self.shape)
+        view, at = memoryview(data).cast("B"), self._offset + row * self._row_bytes
+        while view:  # pwrite may write less than asked
+            done = os.pwrite(self._fd, view, at)
+            view, at = view[done:], at + done
+
+    def read(self, row: int, out: np.ndarray) -> np.ndarray:
+        """Row ``row`` into ``out`` (float32, the row's shape)."""
+        view, at = memoryview(out).cast("B"), self._offset + row * self._row_bytes
+        while view:
+            done = os.preadv(self._fd, [view], at)
+            if done == 0:
+                raise EOFError(f"row {row} lies beyond the end of the file")
+            view, at = view[done:], at + done
+        return out
+
+    def close(self) -> None:
+        os.close(self._fd)
+
+
 class PathWriter:
     """Writes each series' calibrated paths into paths.npy and cum_paths.npy as they are drawn.
 
-    Pass it as ``calibrate(..., sink=writer)``: the files are memory maps in the staging version,
-    so the paths of every series are never held in memory at once; ``save_forecast`` then finds
-    them written (the fits' ``paths`` stay None).
+    Pass it as ``calibrate(..., sink=writer)``: the rows are written straight to the files of the
+    staging version (``NpyRows``), so the paths of every series are never held in memory at once;
+    ``save_forecast`` then finds them written (the fits' ``paths`` stay None).
     """
 
     def __init__(self, directory: Path, n_series: int, n_samples: int, horizon: int) -> None:
-        self._raw = np.lib.format.open_memmap(
-            directory / PATHS, mode="w+", dtype=np.float32, shape=(n_series, n_samples, horizon)
-        )
-        self._cum = np.lib.format.open_memmap(
-            directory / CUM_PATHS, mode="w+", dtype=np.float32, shape=(n_series, horizon + 1, n_samples)
-        )
+        self._raw = NpyRows(directory / PATHS, (n_series, n_samples, horizon), mode="w")
+        self._cum = NpyRows(directory / CUM_PATHS, (n_series, horizon + 1, n_samples), mode="w")
 
     def __call__(self, position: int, paths: np.ndarray) -> None:
-        self._raw[position] = paths
-        self._cum[position, 0] = 0.0
-        self._cum[position, 1:] = np.cumsum(paths.T, axis=0, dtype=np.float64)  # float64 for one series only
+        self._raw.write(position, paths)
+        cum = np.zeros((paths.shape[1] + 1, paths.shape[0]), dtype=np.float32)
+        cum[1:] = np.cumsum(paths.T, axis=0, dtype=np.float64)  # float64 for one series only
+        self._cum.write(position, cum)
 
     def close(self) -> None:
-        self._raw.flush()
-        self._cum.flush()
-        del self._raw, self._cum
+        self._raw.close()
+        self._cum.close()
 
 
 def save_forecast(
@@ -132,15 +181,22 @@ def _write_paths(directory: Path, paths: Sequence[np.ndarray]) -> None:
 
 
 def _write_group_paths(directory: Path, infos: Sequence[SeriesInfo]) -> None:
-    """group_paths.npy/.json: the summed cumulative paths of the total and each stored group."""
-    cum = np.load(directory / CUM_PATHS, mmap_mode="r")
+    """group_paths.npy/.json: the summed cumulative paths of the total and each stored group.
+
+    One pass over cum_paths.npy, each series' rows read once into one buffer (``NpyRows.read``).
+    """
+    cum = NpyRows(directory / CUM_PATHS)
     rows = group_members(infos)
-    shape = (len(rows), *cum.shape[1:])
-    out = np.lib.format.open_memmap(directory / GROUP_PATHS, mode="w+", dtype=np.float32, shape=shape)
-    for row, (_, members) in enumerate(rows):
-        out[row] = sum_member_paths(cum, members)
-    out.flush()
-    del out, cum
+    buffer = np.empty(cum.shape[1:], dtype=np.float32)
+    series_rows = ((i, cum.read(i, buffer)) for i in range(cum.shape[0]))
+    try:
+        summed = sum_member_paths(series_rows, [members for _, members in rows], cum.shape[1:])
+    finally:
+        cum.close()
+    out = NpyRows(directory / GROUP_PATHS, summed.shape, mode="w")
+    for row in range(len(rows)):
+        out.write(row, summed[row])
+    out.close()
     (directory / GROUP_KEYS).write_text(json.dumps([key for key, _ in rows]))
 
 

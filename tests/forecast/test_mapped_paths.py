@@ -150,3 +150,23 @@ def test_a_stored_group_draws_the_fan_of_its_members_sum(trained_registry, both)
     posted = {members[0]: [(day.toordinal(), 5.0)]}  # posted actuals: shown per member, as before
     got, want = served.fan(members, 30, posted), summed.fan(members, 30, posted)
     assert got.actual_series == want.actual_series == [1] and np.array_equal(got.mean, want.mean)
+
+
+def test_rows_written_by_position_read_back_as_a_plain_npy(tmp_path):
+    """NpyRows (training's writer: no memory map) writes a file np.load reads, rows in any order."""
+    from models.forecast.artifact import NpyRows
+
+    rng = np.random.default_rng(0)
+    rows = rng.normal(size=(5, 3, 7)).astype(np.float32)
+    out = NpyRows(tmp_path / "a.npy", rows.shape, mode="w")
+    for i in (3, 0, 4, 1, 2):
+        out.write(i, rows[i])
+    out.close()
+    np.testing.assert_array_equal(np.load(tmp_path / "a.npy"), rows)
+    back = NpyRows(tmp_path / "a.npy")
+    assert back.shape == rows.shape
+    np.testing.assert_array_equal(back.read(4, np.empty((3, 7), dtype=np.float32)), rows[4])
+    back.close()
+    np.save(tmp_path / "b.npy", rows.astype(np.float64))
+    with pytest.raises(ValueError, match="float64"):
+        NpyRows(tmp_path / "b.npy")
