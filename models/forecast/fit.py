@@ -2,12 +2,13 @@
 
 ``fit_series`` does everything that concerns one series (it runs in a worker process):
 
-1. fits the components on the full history: Prophet (multiplicative seasonality for positive
-   series, trend changepoints allowed until 95% of a recent window) and AutoETS;
-2. refits them at ``calibration_folds`` rolling origins inside the history and forecasts the
-   full horizon from each;
+1. fits Prophet on the full history (multiplicative seasonality for positive series, trend
+   changepoints allowed until 95% of a recent window);
+2. fits Prophet and AutoETS at ``calibration_folds`` rolling origins inside the history and
+   forecasts the full horizon from each;
 3. picks the Prophet weight (1.0, or 0.5 with AutoETS) with the lower fold MASE, a per-series
-   choice recorded in the manifest (forecast combinations won M4 and M5; Prophet stays the core);
+   choice recorded in the manifest (forecast combinations won M4 and M5; Prophet stays the core),
+   and fits AutoETS on the full history only when the combination won;
 4. returns the point forecast and the fold errors as *standardised error paths*, which
    ``models.forecast.calibration`` pools across series into the predictive distribution.
 """
@@ -195,24 +196,50 @@ def _future(last: pd.Timestamp, freq: Frequency, horizon: int) -> pd.DatetimeInd
     return pd.date_range(last, periods=horizon + 1, freq=freq.alias)[1:]
 
 
-def _components(
+def _prophet_forecast(
     history: pd.DataFrame, freq: Frequency, config: ForecastConfig, horizon: int, multiplicative: bool
-) -> tuple[Prophet, np.ndarray, np.ndarray | None]:
-    """Prophet and (optionally) AutoETS point forecasts for ``horizon`` periods."""
+) -> tuple[Prophet, np.ndarray]:
+    """Prophet fitted on the recent window of ``history``, and its point forecast for ``horizon`` periods.
+
+    Always optimised with L-BFGS: Prophet picks Newton below 100 periods, which cost 0.36 s
+    against 0.075 s per fold of a 143-week series, for forecasts within 2% of each other (Prophet
+    still falls back to Newton when L-BFGS fails).
+    """
     recent = history.iloc[-PROPHET_WINDOW[freq.kind] :]
     prophet = make_prophet(freq, recent, config, multiplicative)
-    prophet.fit(recent[[DS, Y]])
-    p = prophet.predict(pd.DataFrame({DS: _future(history[DS].iloc[-1], freq, horizon)}))["yhat"].to_numpy()
-    e = None
-    if config.ensemble and freq.kind in ENSEMBLE_KINDS:
-        from statsforecast.models import AutoETS
+    prophet.fit(recent[[DS, Y]], algorithm="LBFGS")
+    future = pd.DataFrame({DS: _future(history[DS].iloc[-1], freq, horizon)})
+    return prophet, prophet.predict(future)["yhat"].to_numpy()
 
-        y = history[Y].to_numpy(dtype=float)[-ETS_WINDOW[freq.kind] :]
+
+EtsForm = tuple[str, bool, int]  # AutoETS's chosen form ("MAM"), whether damped, and its season length
+
+
+def _ets_forecast(
+    history: pd.DataFrame, freq: Frequency, horizon: int, form: EtsForm | None = None
+) -> tuple[np.ndarray | None, EtsForm | None]:
+    """AutoETS's point forecast (None when it fails) and the form it used.
+
+    ``form`` fixes the form chosen on a longer history of the same season length instead of
+    searching all of them again: 0.012 s against 0.16 s for a 91-week fold, the search being most
+    of AutoETS's cost. A fixed form that fails here falls back to the search.
+    """
+    from statsforecast.models import AutoETS
+
+    y = history[Y].to_numpy(dtype=float)[-ETS_WINDOW[freq.kind] :]
+    season = ets_season_length(freq, len(y))
+    forms: list[tuple[str, bool | None]] = [("ZZZ", None)]
+    if form is not None and form[2] == season:
+        forms.insert(0, (form[0], form[1]))
+    for model, damped in forms:
         try:
-            e = AutoETS(season_length=ets_season_length(freq, len(y)), model="ZZZ").fit(y).predict(h=horizon)["mean"]
+            ets = AutoETS(season_length=season, model=model, damped=damped).fit(y)
         except Exception as exc:  # noqa: BLE001 - a failed partner leaves Prophet alone
-            log.debug("AutoETS failed (%s); using Prophet alone", exc)
-    return prophet, p, e
+            log.debug("AutoETS %s failed (%s)", model, exc)
+            continue
+        components = ets.model_["components"]
+        return ets.predict(h=horizon)["mean"], (components[:3], components[3] != "N", season)
+    return None, form
 
 
 def _combine(p: np.ndarray, e: np.ndarray | None, w: float, nonnegative: bool) -> np.ndarray:
@@ -276,21 +303,28 @@ def fit_series(series_id: str, history: pd.DataFrame, freq: Frequency, config: F
         config.seasonality_mode == "auto" and _comfortably_positive(y, freq.season_length)
     )
     h = config.horizon
-    prophet, p_full, e_full = _components(history, freq, config, h, multiplicative)
+    prophet, p_full = _prophet_forecast(history, freq, config, h, multiplicative)
+    with_ets = config.ensemble and freq.kind in ENSEMBLE_KINDS
 
-    folds = []  # (actual, prophet forecast, ets forecast, naive scale)
+    folds = []  # (actual, prophet forecast, ets forecast, naive scale), the most recent origin first
+    form = None  # AutoETS's form is searched on the longest fold, then kept while the season length holds
     for cut in _fold_cutoffs(len(y), h, config.calibration_folds, freq):
         train, actual = history.iloc[:cut], y[cut : cut + h]
-        _, p, e = _components(train, freq, config, len(actual), multiplicative)
+        _, p = _prophet_forecast(train, freq, config, len(actual), multiplicative)
+        e, form = _ets_forecast(train, freq, len(actual), form) if with_ets else (None, None)
         folds.append((actual, p, e, seasonal_naive_scale(y[:cut], freq.season_length)))
 
-    weights = PROPHET_WEIGHTS if config.ensemble and e_full is not None else (1.0,)
+    weights = PROPHET_WEIGHTS if with_ets else (1.0,)
     scores = {
         w: np.mean([mase(a, _combine(p, e, w, config.nonnegative), s) for a, p, e, s in folds]) if folds else 0.0
         for w in weights
         if all(e is not None for _, _, e, _ in folds) or w == 1.0
     }
     weight = min(scores, key=lambda w: (scores[w], -w))
+    e_full = None
+    if weight != 1.0:  # AutoETS on the whole history only for a series whose folds chose the combination
+        e_full, _ = _ets_forecast(history, freq, h)
+        weight = weight if e_full is not None else 1.0
     d_s = error_scale(y, freq.season_length, multiplicative)
     errors = np.full((len(folds), h), np.nan)
     floor = 0.5 * float(y.min()) if multiplicative else 0.0  # multiplicative: y is all positive
