@@ -15,13 +15,17 @@ from models.kri.config import load_kri_file
 from models.planning.feasibility import VerdictCutoffs
 from models.registry import Registry
 from service import api
+from service.accountability import Accountability
 from service.auth import parse_api_keys
 from service.db import engine as db
+from service.db.churn_store import ChurnStore
 from service.db.kri_store import KriStore
 from service.db.lease import lease_for
+from service.db.monitoring_store import MonitoringStore
 from service.db.planning_store import PlanningStore
 from service.deps import Services
 from service.http_errors import install_error_handlers
+from service.kri.accountability import accountability_providers
 from service.kri.delivery import Deliverer, DeliveryConfig
 from service.kri.engine import KriEngine
 from service.kri.leadership import Leadership
@@ -51,6 +55,8 @@ Sales forecasts, target feasibility and KRI alerting from Prophet models trained
 * `GET /v1/kri`, `POST /v1/kri/observations`, `GET /v1/alerts`: key risk indicators and their alerts.
 * `POST /v1/churn/score`: calibrated churn probability, risk band and top drivers per customer.
 * `GET /v1/churn/summary`: revenue at risk of the customer base, overall and by segment.
+* `POST /v1/churn/outcomes`: who churned, resolving the scores given; realised AUC in the monitoring answer.
+* `GET /v1/monitoring`: how the served forecasts and target probabilities came true (coverage, PIT, Brier).
 """
 
 
@@ -131,7 +137,12 @@ def create_app(settings: Settings | None = None, metrics: Metrics | None = None)
         backoff_cap_seconds=settings.delivery_backoff_cap_seconds,
     )
     planning = PlanningStore(database)
-    providers = build_providers(store, actuals=planning, targets=TargetAttainment(store, planning, cutoffs))
+    accountability = Accountability(MonitoringStore(database), store, planning, cutoffs, metrics)
+    churn_records = ChurnStore(database, settings.churn_records_cap)
+    providers = build_providers(
+        store, actuals=planning, targets=TargetAttainment(store, planning, cutoffs), churn=churn_records
+    )
+    providers |= accountability_providers(store, accountability)
     engine = KriEngine(kris, kri_store, providers, delivery, metrics)
     services = Services(
         settings=settings,
@@ -142,6 +153,8 @@ def create_app(settings: Settings | None = None, metrics: Metrics | None = None)
         kri_engine=engine,
         kri_store=kri_store,
         planning=planning,
+        accountability=accountability,
+        churn_records=churn_records,
     )
 
     @contextlib.asynccontextmanager
@@ -155,7 +168,9 @@ def create_app(settings: Settings | None = None, metrics: Metrics | None = None)
             log.warning("churn endpoints unavailable: %s", store.churn_error)
         # Every process serves requests; KRI evaluation and alert delivery run in the one that
         # holds the lease (several workers or replicas share the database).
-        leadership = Leadership(lease_for(database), engine, kri_store, planning, delivery.receivers, metrics)
+        leadership = Leadership(
+            lease_for(database), engine, kri_store, planning, delivery.receivers, metrics, accountability
+        )
         wake, deliver = services.kri_wake.bind(), asyncio.Event()
         wake.set()  # first tick right away (also after each model reload)
         client = httpx.AsyncClient()
@@ -206,6 +221,7 @@ def create_app(settings: Settings | None = None, metrics: Metrics | None = None)
         api.kri,
         api.alerts,
         api.models,
+        api.monitoring,
         api.metrics,
         api.admin,
     ):

@@ -26,6 +26,8 @@ from starlette.applications import Starlette
 
 from models.forecast.model import ForecastModel
 from models.planning.feasibility import VerdictCutoffs
+from service.accountability import Accountability
+from service.db.churn_store import ChurnStore
 from service.db.kri_store import KriStore
 from service.db.planning_store import PlanningStore
 from service.kri.engine import KriEngine
@@ -34,7 +36,9 @@ from service.settings import Settings
 from service.telemetry import Metrics
 
 __all__ = [
+    "Accounts",
     "AllServices",
+    "ChurnRecords",
     "Config",
     "Cutoffs",
     "Forecasts",
@@ -96,6 +100,8 @@ class Services:
     kri_engine: KriEngine
     kri_store: KriStore
     planning: PlanningStore
+    accountability: Accountability
+    churn_records: ChurnStore
     kri_wake: KriWake = field(default_factory=KriWake)
 
 
@@ -145,6 +151,14 @@ async def _kri_wake(request: Request) -> KriWake:
     return services_of(request.app).kri_wake
 
 
+async def _churn_records(request: Request) -> ChurnStore:
+    return services_of(request.app).churn_records
+
+
+async def _accountability(request: Request) -> Accountability:
+    return services_of(request.app).accountability
+
+
 AllServices = Annotated[Services, Depends(_services)]
 Config = Annotated[Settings, Depends(_settings)]
 Telemetry = Annotated[Metrics, Depends(_metrics)]
@@ -155,3 +169,5 @@ Planning = Annotated[PlanningStore, Depends(_planning)]
 Kris = Annotated[KriEngine, Depends(_kri_engine)]
 KriRecords = Annotated[KriStore, Depends(_kri_store)]
 Wake = Annotated[KriWake, Depends(_kri_wake)]
+Accounts = Annotated[Accountability, Depends(_accountability)]
+ChurnRecords = Annotated[ChurnStore, Depends(_churn_records)]

@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     verdict_likely: float = Field(0.7, description="P(reach target) at or above which the verdict is 'likely'")
     verdict_stretch: float = Field(0.3, description="P(reach target) at or above which the verdict is 'stretch'")
     reload_interval_seconds: float = Field(30.0, ge=0, description="champion polling period; 0 disables polling")
+    churn_records_cap: int = Field(
+        100_000, ge=1, description="churn scores (latest per customer) and outcomes kept, each; the oldest go first"
+    )
     churn_segment: str | None = Field(
         None, description="column GET /v1/churn/summary breaks revenue at risk down by (default: as trained)"
     )

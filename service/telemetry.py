@@ -15,7 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from models.churn.model import ChurnModel
 from models.forecast.model import ForecastModel
 
-__all__ = ["Metrics", "MetricsMiddleware"]
+__all__ = ["AccountabilityGauges", "Metrics", "MetricsMiddleware"]
 
 disable_created_metrics()  # the *_created series double the exposition and nobody alerts on them
 _BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
@@ -107,6 +107,14 @@ class Metrics:
             ["risk_band"],
             registry=r,
         )
+        self.churn_auc = Gauge(
+            "sentinel_churn_realised_auc",
+            "ROC AUC of the churn scores resolved by posted outcomes (NaN until both outcomes occur)",
+            registry=r,
+        )
+        self.churn_auc.set(float("nan"))
+        self.accountability = AccountabilityGauges()
+        r.register(self.accountability)
         self._versions: dict[str, str] = {}
 
     def _model_loaded(self, family: str, version: str, trained_at: float) -> None:
@@ -128,9 +136,55 @@ class Metrics:
         for band, count in summary["risk_bands"].items():
             self.churn_customers.labels(band).set(count)
 
+    def churn_realised(self, figures: dict[str, Any]) -> None:
+        """From ``service.db.churn_store.ChurnStore.figures`` (every outcome kept)."""
+        auc = figures.get("roc_auc")
+        self.churn_auc.set(float("nan") if auc is None else float(auc))
+
     def retrain_status(self, status: dict[str, Any] | None) -> None:
         """Set from the registry's retrain status file at scrape time (the job runs elsewhere)."""
         self.last_retrain_success.set(float(status.get("finished_timestamp", 0.0)) if status else 0.0)
+
+
+class AccountabilityGauges:
+    """How honest the served forecast model has been (``service.accountability``): the share of
+    scored actuals inside its 50/80/95% bands, its bias Σ(yhat − y) / Σ|y| and the Brier score of
+    the probabilities it gave for resolved targets. Each is absent while there is nothing to score."""
+
+    def __init__(self) -> None:
+        self._forecast: Any = None
+        self._targets: Any = None
+
+    def update(self, forecast: Any, targets: Any) -> None:
+        """``models.forecast.monitoring.ForecastFigures`` and ``models.planning.resolution.TargetFigures``."""
+        self._forecast, self._targets = forecast, targets
+
+    def describe(self) -> list[Any]:
+        return []
+
+    def collect(self) -> Any:
+        from prometheus_client.core import GaugeMetricFamily
+
+        forecast, targets = self._forecast, self._targets
+        coverage = GaugeMetricFamily(
+            "sentinel_forecast_coverage_ratio", "Share of scored actuals inside the served model's central band",
+            labels=["level"],
+        )  # fmt: skip
+        if forecast is not None:
+            for level, value in forecast.coverage.items():
+                if value is not None:
+                    coverage.add_metric([str(level)], value)
+        yield coverage
+        if forecast is not None and forecast.bias is not None:
+            yield GaugeMetricFamily(
+                "sentinel_forecast_bias_ratio", "Served model's bias on scored actuals: sum(yhat - y) / sum(|y|)",
+                value=forecast.bias,
+            )  # fmt: skip
+        if targets is not None and targets.brier is not None:
+            yield GaugeMetricFamily(
+                "sentinel_target_brier_score", "Brier score of the probabilities given for resolved targets",
+                value=targets.brier,
+            )  # fmt: skip
 
 
 class MetricsMiddleware:

@@ -85,3 +85,29 @@ def churn_model(churn_registry):
     from models.churn.artifact import load_churn
 
     return load_churn(*churn_registry.open_version("churn", churn_registry.champion("churn")))
+
+
+HELD_OUT_DAYS = 60
+
+
+@pytest.fixture(scope="session")
+def held_out_registry(tmp_path_factory, small_sales) -> tuple[Registry, object]:
+    """The four sample stores trained without their last 60 days; (registry, those 60 days' rows).
+
+    What forecast accountability is proved on: posting the held-out days scores the model's
+    distributions against what really happened.
+    """
+    days = sorted(small_sales["ds"].unique())
+    cut = days[-HELD_OUT_DAYS]
+    registry = Registry(tmp_path_factory.mktemp("held-out-registry"))
+    options = TrainOptions(
+        horizon=90,
+        n_samples=300,
+        country_holidays="US",
+        calibration_folds=3,
+        group_cols=("region", "store_format"),
+        n_jobs=2,
+        progress=False,
+    )
+    train_forecast(small_sales[small_sales["ds"] < cut], registry, options)
+    return registry, small_sales[small_sales["ds"] >= cut].reset_index(drop=True)

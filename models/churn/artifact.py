@@ -21,6 +21,7 @@ from typing import Any
 import pandas as pd
 from sklearn.pipeline import Pipeline
 
+from models.churn.drift import feature_profile, profile_from_population
 from models.churn.features import FeatureSchema
 from models.churn.model import BANDS, ChurnModel
 from models.errors import ArtifactIntegrityError
@@ -47,8 +48,13 @@ def save_churn(
     value_col: str | None,
     segment_col: str | None,
     extra: dict[str, Any] | None = None,
+    features: pd.DataFrame | None = None,
 ) -> None:
-    """Write the artifacts of a fitted churn model into a staging directory."""
+    """Write the artifacts of a fitted churn model into a staging directory.
+
+    ``features`` (the cleaned training features) adds their binned profile, which feature drift
+    compares scored customers with (``models.churn.drift``).
+    """
     import skops.io as sio  # ~3 s to import: only when a churn model is saved or loaded
 
     path = directory / PIPELINE
@@ -68,6 +74,8 @@ def save_churn(
         "skops_types": types,
         **(extra or {}),
     }
+    if features is not None:
+        meta["profile"] = feature_profile(features, schema)
     (directory / META).write_text(json.dumps(meta, indent=1, default=str))
     population.to_parquet(directory / POPULATION, index=False)
 
@@ -94,14 +102,16 @@ def load_churn(directory: Path, manifest: dict[str, Any]) -> ChurnModel:
         population = pd.read_parquet(directory / POPULATION)
     except Exception as exc:  # noqa: BLE001 - any failure to rebuild the objects is an integrity problem
         raise ArtifactIntegrityError(f"churn {manifest.get('version')}: cannot load {PIPELINE}: {exc}") from exc
+    schema = FeatureSchema.from_dict(meta["schema"])
     return ChurnModel(
         version=manifest["version"],
         manifest=manifest,
         pipeline=pipeline,
-        schema=FeatureSchema.from_dict(meta["schema"]),
+        schema=schema,
         reference=meta["reference"],
         population=population,
         value_col=meta.get("value_col"),
         segment_col=meta.get("segment_col"),
         bands=tuple((str(name), float(floor)) for name, floor in meta.get("bands", BANDS)),
+        profile=meta.get("profile") or profile_from_population(population, schema),
     )

@@ -92,6 +92,7 @@ class ChurnModel:
         value_col: str | None,
         segment_col: str | None,
         bands: tuple[tuple[str, float], ...] = BANDS,
+        profile: dict[str, dict[str, Any]] | None = None,
     ) -> None:
         self.version = version
         self.manifest = manifest
@@ -102,6 +103,8 @@ class ChurnModel:
         self.value_col = value_col
         self.segment_col = segment_col
         self.bands = bands
+        self.profile = profile or {}  # binned training features, for drift (models.churn.drift)
+        self._population_scores: dict[str, float] | None = None
         self._prep = pipeline.named_steps["prep"]
         self._model = pipeline.named_steps["model"]
         ref = clean_features(pd.DataFrame([reference]), schema)
@@ -111,6 +114,14 @@ class ChurnModel:
     @property
     def trained_at(self) -> pd.Timestamp:
         return pd.Timestamp(self.manifest["created_at"])
+
+    def population_scores(self) -> dict[str, float]:
+        """Customer id -> the probability training gave it (built once; the last row of a repeated id)."""
+        if self._population_scores is None:
+            pop = self.population
+            ids, probabilities = pop["customer_id"].astype(str), pop["probability"].astype(float)
+            self._population_scores = dict(zip(ids, probabilities, strict=True))
+        return self._population_scores
 
     def predict(self, features: pd.DataFrame) -> np.ndarray:
         """Calibrated churn probabilities of cleaned features (``clean_features``)."""

@@ -44,7 +44,7 @@ def group_members(infos: Sequence[_Grouped]) -> list[tuple[dict[str, str], list[
 
 
 def sum_member_paths(
-    series_rows: Iterable[tuple[int, np.ndarray]], members: Sequence[Sequence[int]], shape: tuple[int, int]
+    series_rows: Iterable[tuple[int, np.ndarray]], members: Sequence[Sequence[int]], shape: tuple[int, ...]
 ) -> np.ndarray:
     """(n_groups, horizon + 1, n_samples) float32 sums of the members' cumulative paths, in float64.
 

@@ -81,14 +81,14 @@ class NpyRows:
     def write(self, row: int, values: np.ndarray) -> None:
         data = np.ascontiguousarray(values, dtype=np.float32)
         assert data.shape == self.shape[1:], (data.shape, self.shape)
-        view, at = memoryview(data).cast("B"), self._offset + row * self._row_bytes
+        view, at = data.data.cast("B"), self._offset + row * self._row_bytes
         while view:  # pwrite may write less than asked
             done = os.pwrite(self._fd, view, at)
             view, at = view[done:], at + done
 
     def read(self, row: int, out: np.ndarray) -> np.ndarray:
         """Row ``row`` into ``out`` (float32, the row's shape)."""
-        view, at = memoryview(out).cast("B"), self._offset + row * self._row_bytes
+        view, at = out.data.cast("B"), self._offset + row * self._row_bytes
         while view:
             done = os.preadv(self._fd, [view], at)
             if done == 0:

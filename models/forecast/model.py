@@ -208,6 +208,15 @@ class ForecastModel:
         """Whether ``forecast`` at this level is a cached lookup (else it computes quantiles, ~ms)."""
         return (self._position(series_id), float(level)) in self._band_cache
 
+    def step_forecast(self, series_id: str, step: int) -> tuple[float, np.ndarray]:
+        """Point forecast and the calibrated paths' samples (n_samples,) of one horizon step, as trained."""
+        i = self._position(series_id)
+        return float(self._yhat[i, step]), self._step_values(i, np.array([step]))[0]
+
+    def history_values(self, series_id: str) -> np.ndarray:
+        """The series' training history, one value per period."""
+        return np.diff(self._history_cum[self._position(series_id)])
+
     def _bands(self, i: int, level: float) -> tuple[np.ndarray, np.ndarray]:
         cached = self._band_cache.get((i, level))
         if cached is not None:

@@ -13,7 +13,8 @@ A KRI (key risk indicator) is a value watched against a ``warning`` and a ``crit
         clear: {margin: 0.01, keep_firing_for: 5m}
         labels: {team: finance}
         runbook_url: https://wiki.example.com/runbooks/returns
-        params: {}                   # source-specific settings (forecast_shortfall: level)
+        params: {}                   # source-specific settings (forecast_shortfall: level;
+                                     # forecast_coverage: level, window, min_periods, by; ...)
 
 Every problem is reported at once, each naming the KRI and the field.
 """
@@ -44,7 +45,16 @@ __all__ = [
 ]
 
 OBSERVED = "observed"
-SOURCES = (OBSERVED, "target_attainment", "revenue_at_risk_ratio", "forecast_shortfall")
+SOURCES = (
+    OBSERVED,
+    "target_attainment",
+    "revenue_at_risk_ratio",
+    "forecast_shortfall",
+    "forecast_coverage",
+    "forecast_bias",
+    "target_calibration",
+    "churn_calibration",
+)
 RESERVED_LABELS = frozenset({"alertname", "kri", "severity"})
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")

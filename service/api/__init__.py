@@ -1,6 +1,6 @@
 """One APIRouter per resource (series, forecast, fan, feasibility, actuals, targets, churn, kri,
-alerts, models, health, metrics, admin); ``schemas/`` holds the request and response bodies, one
-module per router.
+alerts, models, monitoring, health, metrics, admin); ``schemas/`` holds the request and response
+bodies, one module per router.
 """
 
 from service.api import (
@@ -15,6 +15,7 @@ from service.api import (
     kri,
     metrics,
     models,
+    monitoring,
     series,
     targets,
 )
@@ -31,6 +32,7 @@ __all__ = [
     "kri",
     "metrics",
     "models",
+    "monitoring",
     "series",
     "targets",
 ]

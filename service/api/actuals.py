@@ -9,7 +9,7 @@ from models.errors import InvalidInput, SentinelError
 from service.api.schemas.actuals import ActualsBatch, ActualsStored
 from service.api.schemas.common import error_responses
 from service.auth import WriteKey
-from service.deps import Planning, Store, Wake
+from service.deps import Accounts, Planning, Store, Wake
 
 router = APIRouter(prefix="/v1", tags=["planning"])
 
@@ -21,7 +21,7 @@ router = APIRouter(prefix="/v1", tags=["planning"])
     summary="Record sales actuals after the training history (idempotent per series and date; all or nothing)",
 )
 async def post_actuals(
-    _: WriteKey, body: ActualsBatch, store: Store, planning: Planning, wake: Wake
+    _: WriteKey, body: ActualsBatch, store: Store, planning: Planning, accounts: Accounts, wake: Wake
 ) -> dict[str, object]:
     model = store.require_forecast()
     problems, seen = [], set()
@@ -47,6 +47,10 @@ async def post_actuals(
         more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
         raise InvalidInput("nothing was stored: " + "; ".join(problems[:5]) + more)
     rows = [(a.series_id, a.ds, a.y) for a in body.actuals]
-    await asyncio.to_thread(planning.upsert_actuals, rows, dt.datetime.now(dt.UTC))
+    now = dt.datetime.now(dt.UTC)
+    # Scored before anything is stored, against the model serving now (a repeat re-scores).
+    scores = await asyncio.to_thread(accounts.score, model, rows, now)
+    await asyncio.to_thread(planning.upsert_actuals, rows, now)
+    await asyncio.to_thread(accounts.save, scores)
     wake.set()  # forecast_shortfall and target KRIs see the new actuals now
     return {"stored": len(rows), "series": len({r[0] for r in rows}), "model_version": model.version}

@@ -14,7 +14,7 @@ from models.planning.targets import StoredTarget, target_status
 from service.api.schemas.common import error_responses
 from service.api.schemas.targets import DecomposeRequest, DecomposeResponse, TargetIn, TargetList, TargetStanding
 from service.auth import ReadKey, WriteKey
-from service.deps import Config, Cutoffs, Forecasts, Planning, Store, Wake
+from service.deps import Accounts, Config, Cutoffs, Forecasts, Planning, Store, Wake
 
 router = APIRouter(prefix="/v1/targets", tags=["planning"])
 
@@ -80,6 +80,7 @@ def register_target(
     planning: Planning,
     cutoffs: Cutoffs,
     settings: Config,
+    accounts: Accounts,
     wake: Wake,
 ) -> dict[str, Any]:
     model = store.require_forecast()
@@ -101,8 +102,10 @@ def register_target(
     ids = subject_ids(model, target.series_id, target.group)
     model.pace_sum(ids, start, end)
     planning.add_target(target)
+    status = target_status(model, target, cutoffs, planning.posted)
+    accounts.registered(model, target, status)  # the probability stated at registration, kept
     wake.set()
-    return target_status(model, target, cutoffs, planning.posted)
+    return status
 
 
 @router.get(

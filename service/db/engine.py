@@ -17,7 +17,7 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
-__all__ = ["connect", "upgrade"]
+__all__ = ["connect", "head_revision", "upgrade"]
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -63,6 +63,17 @@ def alembic_config(engine: Engine) -> Config:
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["engine"] = engine
     return config
+
+
+def head_revision() -> str:
+    """The newest migration's revision id: what ``upgrade`` brings a database to."""
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    head = ScriptDirectory.from_config(config).get_current_head()
+    assert head is not None
+    return head
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     Column,
     Date,
     DateTime,
     Float,
+    Index,
     Integer,
     MetaData,
     String,
@@ -16,7 +18,19 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-__all__ = ["actuals", "alert_outbox", "kri_observations", "kri_state", "metadata", "targets"]
+__all__ = [
+    "actuals",
+    "alert_outbox",
+    "churn_outcomes",
+    "churn_scores",
+    "forecast_scores",
+    "kri_observations",
+    "kri_state",
+    "metadata",
+    "target_forecasts",
+    "target_outcomes",
+    "targets",
+]
 
 metadata = MetaData()
 
@@ -95,4 +109,92 @@ actuals = Table(
     Column("y", Float, nullable=False),
     Column("received_at", DateTime(timezone=True), nullable=False),
     UniqueConstraint("series_id", "ds", name="uq_actuals_series_ds"),
+)
+
+# Churn accountability (revision 0003_churn_outcomes). The latest POST /v1/churn/score answer per
+# customer, with the cleaned feature values scored (for feature drift); the oldest rows go first
+# beyond SENTINEL_CHURN_RECORDS_CAP. The training population's scores stay in the model artifact.
+churn_scores = Table(
+    "churn_scores",
+    metadata,
+    Column("customer_id", String(256), primary_key=True),
+    Column("model_version", String(64), nullable=False),
+    Column("probability", Float, nullable=False),
+    Column("scored_at", DateTime(timezone=True), nullable=False),
+    Column("features", JSON),
+    Index("ix_churn_scores_scored_at", "scored_at"),
+)
+
+# Outcomes posted with POST /v1/churn/outcomes, each with the score it resolved (copied, so the
+# row stands alone when the score is replaced or the model retired). One outcome per score.
+churn_outcomes = Table(
+    "churn_outcomes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("customer_id", String(256), nullable=False),
+    Column("churned", Boolean, nullable=False),
+    Column("as_of", Date, nullable=False),
+    Column("probability", Float, nullable=False),
+    Column("model_version", String(64), nullable=False),
+    Column("scored_at", DateTime(timezone=True), nullable=False),
+    Column("source", String(16), nullable=False),  # training | score
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("customer_id", "model_version", "scored_at", name="uq_churn_outcomes_score"),
+    Index("ix_churn_outcomes_as_of", "as_of"),
+)
+
+# Forecast accountability (revision 0004_monitoring). Each posted actual scored against the
+# distribution the serving model gave for its period: one row per (series, period date), replaced
+# when the actual is posted again.
+forecast_scores = Table(
+    "forecast_scores",
+    metadata,
+    Column("series_id", String(256), nullable=False),
+    Column("ds", Date, nullable=False),
+    Column("model_version", String(64), nullable=False),
+    Column("step", Integer, nullable=False),
+    Column("y", Float, nullable=False),
+    Column("yhat", Float, nullable=False),
+    Column("pit", Float, nullable=False),
+    Column("inside_50", Boolean, nullable=False),
+    Column("inside_80", Boolean, nullable=False),
+    Column("inside_95", Boolean, nullable=False),
+    Column("scaled_error", Float, nullable=False),
+    Column("scale", Float, nullable=False),
+    Column("scored_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("series_id", "ds", name="uq_forecast_scores_series_ds"),
+)
+
+# The probabilities the service gave for each registered target while its period was open (at
+# registration, then at KRI evaluations whenever it changed), a bounded number per target.
+target_forecasts = Table(
+    "target_forecasts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("target_name", String(128), nullable=False),
+    Column("registered_at", DateTime(timezone=True), nullable=False),
+    Column("ts", DateTime(timezone=True), nullable=False),
+    Column("probability", Float, nullable=False),
+    Column("model_version", String(64), nullable=False),
+    Column("source", String(16), nullable=False),  # registration | evaluation
+    Index("ix_target_forecasts_target", "target_name", "registered_at"),
+)
+
+# Registered targets whose period is fully recorded: hit (actual >= amount) or miss. Kept after
+# the target is deleted; a target is one (name, registration time).
+target_outcomes = Table(
+    "target_outcomes",
+    metadata,
+    Column("target_name", String(128), nullable=False),
+    Column("registered_at", DateTime(timezone=True), nullable=False),
+    Column("series_id", String(256)),
+    Column("group_json", JSON),
+    Column("start", Date, nullable=False),
+    Column("end", Date, nullable=False),
+    Column("amount", Float, nullable=False),
+    Column("actual", Float, nullable=False),
+    Column("hit", Boolean, nullable=False),
+    Column("model_version", String(64), nullable=False),
+    Column("resolved_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("target_name", "registered_at", name="uq_target_outcomes_target"),
 )

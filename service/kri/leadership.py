@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from typing import Protocol
 
 from service.db.kri_store import KriStore
 from service.db.lease import Lease
@@ -27,9 +28,21 @@ from service.db.planning_store import PlanningStore
 from service.kri.engine import KriEngine
 from service.telemetry import Metrics
 
-__all__ = ["Leadership"]
+__all__ = ["Accountable", "Leadership"]
 
 log = logging.getLogger(__name__)
+
+
+class Accountable(Protocol):
+    """Forecast accountability's part of a tick (``service.accountability.Accountability``)."""
+
+    def track(self) -> None:
+        """Holder only, before each evaluation: score what is unscored, record and resolve targets."""
+        ...
+
+    def refresh_gauges(self) -> None:
+        """Every process, every tick."""
+        ...
 
 
 class Leadership:
@@ -43,12 +56,14 @@ class Leadership:
         planning: PlanningStore,
         receivers: Sequence[str],
         metrics: Metrics,
+        accountability: Accountable | None = None,
     ) -> None:
         self.lease = lease
         self.engine = engine
         self.store = store
         self.planning = planning
         self.receivers = tuple(receivers)
+        self.accountability = accountability
         self._evaluated: tuple[object, ...] | None = None  # the inputs the last evaluation saw
         self._term = 0  # the lease term whose takeover is done
         metrics.kri_leader.set_function(lambda: float(lease.held))  # read at scrape time
@@ -65,13 +80,28 @@ class Leadership:
         if not held:
             self._evaluated = None
             self.engine.follow()
+            self._refresh_gauges()
             return False
         new_term = self._term != self.lease.terms
         if new_term:  # just taken (or taken back): someone else may have held it meanwhile
             self._take_over()
             self._term = self.lease.terms
         self._evaluated = self._inputs()
-        return self.engine.evaluate() > 0 or new_term
+        if self.accountability is not None:
+            try:
+                self.accountability.track()
+            except Exception:  # noqa: BLE001 - scoring must never stop the KRIs; retried next tick
+                log.exception("forecast accountability pass failed")
+        changed = self.engine.evaluate() > 0 or new_term
+        self._refresh_gauges()
+        return changed
+
+    def _refresh_gauges(self) -> None:
+        if self.accountability is not None:
+            try:
+                self.accountability.refresh_gauges()
+            except Exception:  # noqa: BLE001 - the gauges keep their last values
+                log.warning("refreshing the accountability gauges failed", exc_info=True)
 
     def inputs_changed(self) -> bool:
         """Holder only: whether observations, actuals or targets changed since the last evaluation,

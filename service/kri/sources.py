@@ -3,8 +3,9 @@
 
 Providers are looked up by the KRI's ``source``: ``forecast_shortfall`` reads the posted
 actuals, ``target_attainment`` the registered targets (the service passes ``TargetAttainment``),
-``revenue_at_risk_ratio`` the served churn model. A source without its input reports why it has
-no value rather than invent one.
+``revenue_at_risk_ratio`` the served churn model, ``churn_calibration`` the churn outcomes
+posted (``ChurnCalibration``). A source without its input reports why it has no value rather
+than invent one.
 """
 
 from __future__ import annotations
@@ -14,14 +15,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from models.kri.config import KriDefinition
+from models.kri.config import KriDefinition, parse_duration
 from models.planning.feasibility import VerdictCutoffs
 from models.planning.targets import target_status
+from service.db.churn_store import ChurnStore
 from service.db.planning_store import PlanningStore
 from service.model_store import ModelStore
 
 __all__ = [
     "ActualsSource",
+    "ChurnCalibration",
     "ChurnRevenueAtRisk",
     "ForecastShortfall",
     "Reading",
@@ -122,6 +125,40 @@ class ChurnRevenueAtRisk:
         return readings
 
 
+class ChurnCalibration:
+    """``churn_calibration``: a realised figure of the churn scores resolved by outcomes dated in the
+    last ``params.window`` (a duration, default 90d): ``params.metric`` ``ece`` (default; breach
+    ``above``), ``brier`` (``above``) or ``roc_auc`` (``below``), once ``params.min_resolved``
+    (default 50) outcomes are there. One overall reading."""
+
+    METRICS = ("ece", "brier", "roc_auc")
+
+    def __init__(self, churn: ChurnStore) -> None:
+        self.churn = churn
+
+    def read(self, kri: KriDefinition) -> list[Reading] | Unavailable:
+        metric, least = kri.params.get("metric", "ece"), kri.params.get("min_resolved", 50)
+        if metric not in self.METRICS:
+            return Unavailable(f"params.metric of KRI {kri.name!r} must be one of {', '.join(self.METRICS)}")
+        if isinstance(least, bool) or not isinstance(least, int) or least < 1:
+            return Unavailable(f"params.min_resolved of KRI {kri.name!r} must be a whole number >= 1, got {least!r}")
+        try:
+            window = parse_duration(kri.params.get("window", "90d"))
+        except ValueError as exc:
+            return Unavailable(f"params.window of KRI {kri.name!r}: {exc}")
+        since = (dt.datetime.now(dt.UTC) - dt.timedelta(seconds=window)).date()
+        figures = self.churn.figures(since)
+        if figures["resolved"] < least:
+            return Unavailable(
+                f"{figures['resolved']} churn outcome(s) dated since {since}, fewer than {least} "
+                "(params.min_resolved); post them with POST /v1/churn/outcomes"
+            )
+        value = figures[metric]
+        if value is None:
+            return Unavailable(f"the churn outcomes since {since} are all of one kind, so {metric} is undefined")
+        return [({}, float(value))]
+
+
 class TargetAttainment:
     """Per registered target: the probability of reaching it now (label ``target`` = its name)."""
 
@@ -147,10 +184,15 @@ class TargetAttainment:
         return readings
 
 
-def build_providers(models: ModelStore, actuals: ActualsSource, targets: SourceProvider) -> dict[str, SourceProvider]:
+def build_providers(
+    models: ModelStore, actuals: ActualsSource, targets: SourceProvider, churn: ChurnStore | None = None
+) -> dict[str, SourceProvider]:
     """The provider of each model-derived source, keyed by the ``source`` a KRI names."""
-    return {
+    providers: dict[str, SourceProvider] = {
         "forecast_shortfall": ForecastShortfall(models, actuals),
         "target_attainment": targets,
         "revenue_at_risk_ratio": ChurnRevenueAtRisk(models),
     }
+    if churn is not None:
+        providers["churn_calibration"] = ChurnCalibration(churn)
+    return providers

@@ -115,6 +115,11 @@ async def churn_page(request: Request, settings: Config) -> HTMLResponse:
     return _page(request, "churn.html", settings, "Churn and revenue at risk", nav="churn")
 
 
+@router.get("/app/monitoring", response_class=HTMLResponse)
+async def monitoring_page(request: Request, settings: Config) -> HTMLResponse:
+    return _page(request, "monitoring.html", settings, "Forecast accountability", nav="monitoring")
+
+
 @router.get("/app/kri", response_class=HTMLResponse)
 async def kri_page(request: Request, settings: Config) -> HTMLResponse:
     return _page(request, "kri.html", settings, "Key risk indicators", nav="kri")

@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import text
 
 from service.db import engine as db
+from service.db.engine import head_revision
 from service.db.kri_store import KriStore
 
 # Collected here a second time, with the PostgreSQL `store` fixture below.
@@ -49,7 +50,7 @@ def test_observations_are_idempotent_on_postgres(store):
 def test_migrations_are_idempotent_on_postgres(store):
     db.upgrade(store.engine)  # a second run at start-up changes nothing
     with store.engine.connect() as conn:
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0002_planning"
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == head_revision()
 
 
 def test_planning_actuals_and_targets_on_postgres(store):

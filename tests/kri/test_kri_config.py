@@ -3,7 +3,15 @@
 import pytest
 
 from models.errors import InvalidInput
-from models.kri.config import Clear, For, format_duration, load_kri_file, parse_duration, parse_kri_config
+from models.kri.config import (
+    SOURCES,
+    Clear,
+    For,
+    format_duration,
+    load_kri_file,
+    parse_duration,
+    parse_kri_config,
+)
 from service.settings import DEFAULT_KRI_CONFIG
 
 VALID = {
@@ -23,7 +31,7 @@ def problems(*kris) -> str:
 
 def test_the_built_in_config_is_valid_and_covers_every_source():
     kris = load_kri_file(DEFAULT_KRI_CONFIG)
-    assert {k.source for k in kris} == {"observed", "target_attainment", "revenue_at_risk_ratio", "forecast_shortfall"}
+    assert {k.source for k in kris} == set(SOURCES)
     assert "returns_rate" in {k.name for k in kris}
 
 

@@ -29,6 +29,7 @@ WRITES = {
     ("POST", "/v1/targets"),
     ("DELETE", "/v1/targets/{name}"),
     ("POST", "/v1/kri/observations"),
+    ("POST", "/v1/churn/outcomes"),
     ("POST", "/admin/reload"),
 }
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from service.db import engine as db
+from service.db.engine import head_revision
 from service.db.lease import FileLease, PostgresLease, ProcessLease, advisory_key, lease_for
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -146,4 +147,4 @@ def test_processes_starting_together_on_a_fresh_database_all_migrate(tmp_path):
         url = f"sqlite:///{tmp_path / f'fresh-{attempt}.db'}"
         upgrade_together(url)
         with db.connect(url).connect() as conn:
-            assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "0002_planning"
+            assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == head_revision()

@@ -15,6 +15,7 @@ exactly the operations that declare it. tests/e2e/test_schemathesis.py fuzzes a 
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -59,6 +60,8 @@ def _customers() -> list[dict[str, Any]]:
 
 
 JAN = {"period": "2027-01"}
+TODAY = dt.datetime.now(dt.UTC).date().isoformat()  # churn outcomes: on or after the scores they resolve
+SEEN = list(enumerate(_customers()))  # the customers "churn score" scores
 # In order: later calls see what earlier ones stored (actuals, targets, observations).
 CALLS = [
     Call("healthz", "GET", "/healthz"),
@@ -152,8 +155,18 @@ CALLS = [
     ),
     Call("targets", "GET", "/v1/targets"),
     Call("delete target", "DELETE", "/v1/targets/{name}", params={"name": "north-nov"}, headers=WRITE),
+    Call("monitoring", "GET", "/v1/monitoring"),
+    Call("monitoring of a group", "GET", "/v1/monitoring", query={"group": "region:South", "since": "2026-11-01"}),
     Call("churn score", "POST", "/v1/churn/score", json={"customers": _customers()}),
     Call("churn summary", "GET", "/v1/churn/summary"),
+    Call(
+        "churn outcomes",
+        "POST",
+        "/v1/churn/outcomes",
+        json={"outcomes": [{"customer_id": c["customer_id"], "churned": i % 3 == 0, "as_of": TODAY} for i, c in SEEN]},
+        headers=WRITE,
+    ),
+    Call("monitoring with churn outcomes", "GET", "/v1/monitoring"),
     Call("models", "GET", "/v1/models"),
     Call(
         "kri observations",
@@ -277,6 +290,23 @@ ERRORS = [
     Call("delete, no key", "DELETE", "/v1/targets/{name}", params={"name": "s1-jan"}, status=401),
     Call(
         "churn score, no customer_id", "POST", "/v1/churn/score", json={"customers": [{"region": "North"}]}, status=422
+    ),
+    Call("monitoring, a group without its column", "GET", "/v1/monitoring", query={"group": "North"}, status=422),
+    Call("monitoring, unknown series", "GET", "/v1/monitoring", query={"series_id": "store-99"}, status=404),
+    Call(
+        "churn outcomes, never scored",
+        "POST",
+        "/v1/churn/outcomes",
+        json={"outcomes": [{"customer_id": "nobody", "churned": True, "as_of": TODAY}]},
+        headers=WRITE,
+        status=422,
+    ),
+    Call(
+        "churn outcomes, no key",
+        "POST",
+        "/v1/churn/outcomes",
+        json={"outcomes": [{"customer_id": "C00001", "churned": True, "as_of": TODAY}]},
+        status=401,
     ),
     Call("kri, unknown", "GET", "/v1/kri", query={"name": "nope"}, status=404),
     Call(

@@ -8,7 +8,7 @@ import pytest
 
 @pytest.mark.parametrize(
     "path", ["/app/", "/app/series/store-01", "/app/group?region=North", "/app/group?total=1", "/app/decompose",
-             "/app/churn", "/app/kri"]
+             "/app/churn", "/app/kri", "/app/monitoring"]
 )  # fmt: skip
 def test_every_page_is_html_with_its_scripts_and_no_inline_data(client, path):
     response = client.get(path)

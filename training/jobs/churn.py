@@ -173,6 +173,7 @@ def train_churn(
             value_col=value_col,
             segment_col=segment_col,
             extra=extra,
+            features=x,  # binned per feature: the reference for drift (PSI) of the customers scored later
         )
         staged.manifest.update(
             {

@@ -8,11 +8,18 @@ from service.api.schemas.admin import ReloadResponse
 from service.api.schemas.alerts import Alert, AlertReceiver, AlertStatus
 from service.api.schemas.churn import (
     MAX_CUSTOMERS,
+    ChurnDrift,
+    ChurnMonitoring,
+    ChurnOutcomeIn,
+    ChurnOutcomesRequest,
+    ChurnOutcomesStored,
+    ChurnReliabilityBin,
     ChurnScoreRequest,
     ChurnScoreResponse,
     ChurnSummaryResponse,
     CustomerScore,
     Driver,
+    FeatureDrift,
     SegmentSummary,
 )
 from service.api.schemas.common import ErrorBody, PeriodFields, Subject, SubjectFields
@@ -37,6 +44,14 @@ from service.api.schemas.kri import (
     ObservationsStored,
 )
 from service.api.schemas.models import ChurnServed, ForecastServed, ServedModels
+from service.api.schemas.monitoring import (
+    Coverage,
+    ForecastMonitoring,
+    GroupMonitoring,
+    MonitoringResponse,
+    ReliabilityBin,
+    TargetMonitoring,
+)
 from service.api.schemas.series import GroupList, GroupValue, SeriesDetail, SeriesList, SeriesOut
 from service.api.schemas.targets import (
     DecomposedPart,
@@ -52,6 +67,9 @@ from service.api.schemas.targets import (
 )
 
 __all__ = [
+    "Coverage",
+    "ForecastMonitoring",
+    "GroupMonitoring",
     "MAX_CUSTOMERS",
     "ActualIn",
     "ActualsBatch",
@@ -61,6 +79,12 @@ __all__ = [
     "AlertStatus",
     "Assessment",
     "Band",
+    "ChurnDrift",
+    "ChurnMonitoring",
+    "ChurnOutcomeIn",
+    "ChurnOutcomesRequest",
+    "ChurnOutcomesStored",
+    "ChurnReliabilityBin",
     "ChurnScoreRequest",
     "ChurnScoreResponse",
     "ChurnServed",
@@ -81,6 +105,7 @@ __all__ = [
     "FanResponse",
     "FanValue",
     "FeasibilityRequest",
+    "FeatureDrift",
     "FeasibilityResponse",
     "ForecastPoint",
     "ForecastResponse",
@@ -93,12 +118,14 @@ __all__ = [
     "KriList",
     "KriOut",
     "KriValue",
+    "MonitoringResponse",
     "ObservationBatch",
     "ObservationIn",
     "ObservationsStored",
     "PeriodFields",
     "Readiness",
     "RegisteredTarget",
+    "ReliabilityBin",
     "ReloadResponse",
     "SegmentSummary",
     "SeriesDetail",
@@ -109,6 +136,7 @@ __all__ = [
     "SubjectFields",
     "TargetIn",
     "TargetList",
+    "TargetMonitoring",
     "TargetStanding",
     "TargetStatus",
     "TargetUnassessed",

@@ -1,20 +1,29 @@
-"""``/v1/churn``: customers to score, their scores with drivers, and the revenue-at-risk summary."""
+"""``/v1/churn``: customers to score, their scores with drivers, the revenue-at-risk summary, the
+outcomes that resolve scores, and the churn section of ``GET /v1/monitoring``."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
-from service.api.schemas.common import RequestBody
+from service.api.schemas.common import Day, RequestBody
 
 __all__ = [
     "MAX_CUSTOMERS",
+    "ChurnDrift",
+    "ChurnMonitoring",
+    "ChurnOutcomeIn",
+    "ChurnOutcomesRequest",
+    "ChurnOutcomesStored",
+    "ChurnReliabilityBin",
     "ChurnScoreRequest",
     "ChurnScoreResponse",
     "ChurnSummaryResponse",
     "CustomerScore",
     "Driver",
+    "FeatureDrift",
     "SegmentSummary",
 ]
 
@@ -103,4 +112,69 @@ class ChurnSummaryResponse(BaseModel):
     risk_bands: dict[str, int]
     segment_column: str | None
     by_segment: list[SegmentSummary]
+    warnings: list[str]
+
+
+class ChurnOutcomeIn(RequestBody):
+    customer_id: str | int = Field(description="the id the customer was scored under (a number is read as its text)")
+    churned: bool = Field(description="whether the customer had left by `as_of`")
+    as_of: Day = Field(description="when the outcome was known; it resolves the latest score given on or before it")
+
+
+class ChurnOutcomesRequest(RequestBody):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"outcomes": [{"customer_id": "C00042", "churned": True, "as_of": "2026-12-31"}]}]
+        },
+    )
+
+    outcomes: list[ChurnOutcomeIn] = Field(min_length=1, max_length=MAX_CUSTOMERS)
+
+
+class ChurnOutcomesStored(BaseModel):
+    resolved: int = Field(description="outcomes stored, each resolving one score")
+    churned: int = Field(description="of them, customers who left")
+    by_source: dict[str, int] = Field(
+        description="resolved scores by where they were given: `training` (the served model's training "
+        "population) or `score` (POST /v1/churn/score)"
+    )
+    model_versions: list[str] = Field(description="the churn model versions that gave the resolved scores")
+    total_outcomes: int = Field(description="outcomes kept in all (bounded by SENTINEL_CHURN_RECORDS_CAP)")
+
+
+class ChurnReliabilityBin(BaseModel):
+    bin: int = Field(description="equal-width probability bin, 0 = [0, 0.1) ... 9 = [0.9, 1]")
+    count: int
+    forecast: float = Field(description="mean churn probability given in the bin")
+    observed: float = Field(description="share of the bin's customers who churned")
+
+
+class FeatureDrift(BaseModel):
+    feature: str
+    kind: Literal["numeric", "boolean", "categorical"]
+    psi: float = Field(description="population stability index, training population vs scored customers")
+    level: Literal["stable", "moderate", "significant"] = Field(description="< 0.1, 0.1-0.25, > 0.25")
+
+
+class ChurnDrift(BaseModel):
+    model_version: str = Field(description="the served churn model, whose training population is compared")
+    since: dt.datetime = Field(description="customers scored (latest score) at or after this time are compared")
+    scored: int = Field(description="customers scored in that window")
+    features: list[FeatureDrift] = Field(description="largest PSI first; empty when nobody was scored")
+    max_psi: float | None
+    unprofiled: list[str] = Field(description="features the model holds no training profile of (retrain to add)")
+
+
+class ChurnMonitoring(BaseModel):
+    model_version: str | None = Field(description="the churn model served now (null: none loaded)")
+    since: dt.date | None = Field(description="outcomes dated on or after this count (null: all kept)")
+    resolved: int = Field(description="scores resolved by an outcome")
+    churned: int
+    churn_rate: float | None
+    mean_probability: float | None = Field(description="mean churn probability the resolved scores gave")
+    roc_auc: float | None = Field(description="realised ROC AUC (null until both outcomes occur)")
+    brier: float | None
+    ece: float | None = Field(description="expected calibration error over the reliability bins")
+    reliability: list[ChurnReliabilityBin]
+    drift: ChurnDrift | None = Field(description="feature drift (null without a churn model)")
     warnings: list[str]
