@@ -12,6 +12,8 @@ Artifacts of one version (all covered by the manifest's checksums)::
     group_paths.npy    (n_groups, horizon + 1, n_samples) float32 cumulative paths of the total and
     group_paths.json   of each one-column group, and those groups in row order (``aggregates``)
     prophet/<i>.json   each series' Prophet model, in Prophet's JSON format (never pickle)
+    plan.parquet       with drivers only: the plan the forecast was made with (series_id, ds, each
+                       regressor, ``is_open`` with --open-col), ``horizon`` rows per series
 
 Training writes them into a staging directory (``Registry.stage``); everything else reads them
 through ``load_forecast`` (the served model), ``read_series`` and ``load_history``, on a
@@ -36,10 +38,20 @@ from models.forecast.contracts import DS, SERIES_ID, Frequency, Y
 from models.forecast.fit import SeriesFit
 from models.forecast.model import ForecastModel, SeriesInfo
 
-__all__ = ["NpyRows", "PathWriter", "load_forecast", "load_history", "read_series", "save_forecast", "write_prophet"]
+__all__ = [
+    "NpyRows",
+    "PathWriter",
+    "load_forecast",
+    "load_history",
+    "load_plan",
+    "read_series",
+    "save_forecast",
+    "write_prophet",
+]
 
 SERIES, HISTORY, YHAT, PATHS, PROPHET = "series.json", "history.parquet", "yhat.npy", "paths.npy", "prophet"
 CUM_PATHS, GROUP_PATHS, GROUP_KEYS = "cum_paths.npy", "group_paths.npy", "group_paths.json"
+PLAN = "plan.parquet"
 
 
 def write_prophet(directory: Path, position: int, model_json: str) -> None:
@@ -129,9 +141,11 @@ def save_forecast(
     history: pd.DataFrame,
     freq: Frequency,
     groups: Mapping[str, dict[str, str]] | None = None,
+    plan: pd.DataFrame | None = None,
 ) -> list[SeriesInfo]:
     """Write the artifacts of ``fits`` (in order) into a staging directory.
 
+    ``plan`` (with drivers) is stored as plan.parquet, the fitted series' rows only.
     A fit whose ``model_json`` is empty was already streamed by training (``write_prophet``); when
     no fit holds ``paths``, a ``PathWriter`` already wrote them.
     ``groups`` maps a series id to its attribute values (``--group-cols``), stored in series.json.
@@ -160,10 +174,13 @@ def save_forecast(
                 multiplicative=fit.multiplicative,
                 error_scale=float(fit.error_scale),
                 groups=dict(groups.get(fit.series_id, {})),
+                effects=fit.effects,
             )
         )
-    kept = history[history[SERIES_ID].isin([f.series_id for f in fits])]
+    kept = history.loc[history[SERIES_ID].isin([f.series_id for f in fits]), [SERIES_ID, DS, Y]]
     kept.to_parquet(directory / HISTORY, index=False)
+    if plan is not None:
+        plan[plan[SERIES_ID].isin([f.series_id for f in fits])].to_parquet(directory / PLAN, index=False)
     np.save(directory / YHAT, np.stack([f.yhat for f in fits]).astype(np.float64))
     if any(f.paths is not None for f in fits):
         _write_paths(directory, [f.paths for f in fits if f.paths is not None])
@@ -209,6 +226,14 @@ def load_history(directory: Path, series_id: str | None = None) -> pd.DataFrame:
     """The validated history a version was trained on (``series_id``, ``ds``, ``y``), or one series' part."""
     filters = None if series_id is None else [(SERIES_ID, "==", series_id)]
     return pd.read_parquet(directory / HISTORY, filters=filters)
+
+
+def load_plan(directory: Path, series_id: str | None = None) -> pd.DataFrame | None:
+    """The plan a version's forecast was made with (or one series' part); None for a version without drivers."""
+    if not (directory / PLAN).is_file():
+        return None
+    filters = None if series_id is None else [(SERIES_ID, "==", series_id)]
+    return pd.read_parquet(directory / PLAN, filters=filters)
 
 
 def load_forecast(directory: Path, manifest: dict[str, Any]) -> ForecastModel:

@@ -190,6 +190,8 @@ def _paths_for(fit: SeriesFit, z: np.ndarray, spread: float, nonnegative: bool) 
         paths = fit.yhat[None, :] * ratio / np.sqrt(ratio.mean(axis=0) * np.median(ratio, axis=0))
     else:
         paths = fit.yhat[None, :] + deviation - (deviation.mean(axis=0) + np.median(deviation, axis=0)) / 2
+    if fit.closed is not None and fit.closed.any():  # planned closures sell a known 0 on every path
+        paths[:, fit.closed[: paths.shape[1]]] = 0.0
     return np.clip(paths, 0.0, None) if nonnegative else paths
 
 

@@ -49,6 +49,8 @@ class SeriesInfo:
     multiplicative: bool = False  # errors calibrated on the log scale
     error_scale: float = 1.0  # d_s: the unit of the standardised errors (older artifacts: 1.0)
     groups: dict[str, str] = field(default_factory=dict)  # attribute columns, e.g. {"region": "North"}
+    # per regressor: mode, coef per unit, center, fitted, effect in words (models.forecast.effects)
+    effects: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def public(self, model_version: str) -> dict[str, Any]:
         return {

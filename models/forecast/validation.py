@@ -122,7 +122,11 @@ def name_list(items: list[str]) -> str:
 
 
 def validate_sales(
-    raw: pd.DataFrame, mapping: ColumnMapping = ColumnMapping(), rules: ValidationRules = ValidationRules()
+    raw: pd.DataFrame,
+    mapping: ColumnMapping = ColumnMapping(),
+    rules: ValidationRules = ValidationRules(),
+    *,
+    keep_row_numbers: bool = False,
 ) -> SalesHistory:
     """Check a raw export and return it in contract form, or raise ``ValidationFailed``.
 
@@ -130,6 +134,8 @@ def validate_sales(
     NaN or infinite values, duplicate (series, ds) rows without ``aggregate``, negative
     values without ``allow_negative``, off-grid dates and gaps (filled only by ``fill_gaps``),
     and series too short to fit (skipped and listed; an error if none remain).
+    ``keep_row_numbers``: ``raw`` is a subset of a file whose index holds its data-row numbers
+    (from 0), so problems name the file's rows (``models.forecast.drivers`` leaves plan rows out).
     """
     report = ValidationReport(n_rows=len(raw))
     missing = [c for c in (*mapping.id_cols, mapping.date_col, mapping.value_col) if c not in raw]
@@ -145,7 +151,7 @@ def validate_sales(
         )
         raise ValidationFailed(report)
 
-    raw = raw.reset_index(drop=True)
+    raw = raw if keep_row_numbers else raw.reset_index(drop=True)
     ids = _check_ids(mapping.series_ids(raw), mapping, report)
     ds = _parse_dates(raw[mapping.date_col], mapping, rules, report)
     y = _parse_values(raw[mapping.value_col], mapping, report)

@@ -23,14 +23,20 @@ async def list_series(_: ReadKey, model: Forecasts) -> dict[str, object]:
 @router.get(
     "/series/{series_id}",
     response_model=SeriesDetail,
+    response_model_exclude_unset=True,  # ``effects`` only for a model trained with drivers, as before
     responses=error_responses(404, 503),
-    summary="One series: its model choice, backtest accuracy and calibration",
+    summary="One series: its model choice, backtest accuracy, calibration and fitted driver effects",
 )
 async def series_detail(_: ReadKey, series_id: str, model: Forecasts) -> dict[str, object]:
     info = model.info(series_id)
     libraries = model.manifest.get("calibration", {}).get("libraries", {})
     calibration = libraries.get("multiplicative" if info.multiplicative else "additive", {})
-    return {**info.public(model.version), "backtest": info.backtest, "calibration": calibration}
+    return {
+        **info.public(model.version),
+        "backtest": info.backtest,
+        "calibration": calibration,
+        **({"effects": info.effects} if info.effects else {}),
+    }
 
 
 @router.get(

@@ -18,7 +18,7 @@ from models.errors import InvalidInput, SentinelError
 from service.settings import Settings
 from training.cli import exit_codes
 from training.cli.churn import train_churn_command
-from training.cli.forecast import evaluate_command, train_forecast_command
+from training.cli.forecast import add_driver_args, evaluate_command, train_forecast_command
 from training.cli.ops import (
     db_command,
     kri_command,
@@ -139,6 +139,7 @@ def _build_parser(settings: Settings | None = None) -> argparse.ArgumentParser:
     fc.add_argument(
         "--group-cols", default="", help="comma-separated attribute columns, constant per series (e.g. region,channel)"
     )
+    add_driver_args(fc)
     _registry_arg(fc, settings)
 
     rt = sub.add_parser("retrain", help="the monthly job: fit challengers, gate against champions, promote, report")
@@ -165,6 +166,7 @@ def _build_parser(settings: Settings | None = None) -> argparse.ArgumentParser:
     ev.add_argument("--country-holidays", metavar="CC", help="our forecaster adds a country's holidays, e.g. US")
     ev.add_argument("--jobs", type=int, default=-1)
     ev.add_argument("--out", type=Path, help="write evaluation.json and PNG plots here")
+    add_driver_args(ev)
     _churn_parser(
         train.add_parser("churn", help="fit a calibrated churn model from customers or transactions"), settings
     )

@@ -8,10 +8,53 @@ import sys
 from pathlib import Path
 
 from models.forecast.contracts import ColumnMapping
+from models.forecast.drivers import DriverSpec, parse_fill
 from models.forecast.validation import ValidationRules
 from models.registry import Registry
 
-__all__ = ["evaluate_command", "train_forecast_command"]
+__all__ = ["add_driver_args", "evaluate_command", "train_forecast_command"]
+
+
+def add_driver_args(p: argparse.ArgumentParser) -> None:
+    """The driver flags of ``sentinel train forecast`` and ``sentinel evaluate``."""
+    g = p.add_argument_group("drivers (known-in-advance regressors and closed periods)")
+    g.add_argument(
+        "--regressors",
+        default="",
+        metavar="COLS",
+        help="comma-separated numeric or 0/1, true/false, yes/no columns of the sales file, e.g. promo,price",
+    )
+    g.add_argument(
+        "--future",
+        type=Path,
+        metavar="PATH",
+        help="the plan: id, date and driver columns for the periods after the history (CSV or Parquet); "
+        "rows after a series' history with an empty value in the sales file count too",
+    )
+    g.add_argument("--open-col", metavar="COL", help="1 open / 0 closed: closed periods sell 0 and are not fitted")
+    g.add_argument(
+        "--regressor-fill",
+        default="",
+        metavar="COL=POLICY,...",
+        help="fill what the plan leaves open: a number or `last`, e.g. promo=0,price=last",
+    )
+
+
+def _driver_spec(args: argparse.Namespace) -> DriverSpec:
+    regressors = tuple(c.strip() for c in args.regressors.split(",") if c.strip())
+    return DriverSpec(regressors=regressors, open_col=args.open_col or None, fill=parse_fill(args.regressor_fill))
+
+
+def _future_table(args: argparse.Namespace, mapping: ColumnMapping):  # noqa: ANN202 - a DataFrame or None
+    from training.load import read_table
+
+    if args.future is None:
+        return None
+    if not (args.regressors or args.open_col):
+        from models.errors import InvalidInput
+
+        raise InvalidInput("--future holds a plan of drivers: name them with --regressors (or --open-col)")
+    return read_table(args.future, mapping)
 
 
 def _mapping_and_rules(args: argparse.Namespace) -> tuple[ColumnMapping, ValidationRules]:
@@ -49,9 +92,11 @@ def train_forecast_command(args: argparse.Namespace) -> int:
         verbose=args.verbose,
         source=str(args.data),
         scheduler=args.dask_scheduler,
+        drivers=_driver_spec(args),
     )
     registry = Registry(args.registry)
-    summary = train_forecast(read_table(args.data, mapping), registry, options)
+    future = _future_table(args, mapping)
+    summary = train_forecast(read_table(args.data, mapping), registry, options, future)
     if args.json:
         print(json.dumps(summary_dict(summary), indent=2))
         return 0
@@ -73,6 +118,8 @@ def train_forecast_command(args: argparse.Namespace) -> int:
             f"  calibration: {lib['paths']} {scale} error paths pooled from {len(s.fitted)} series "
             f"(up to {s.config.calibration_folds} rolling origins each, as the history allows)"
         )
+    for name, coef in (s.drivers or {}).get("median_coef", {}).items():
+        print(f"  driver:   {name}: median fitted coefficient {coef:+.4g} per unit (per series: GET /v1/series/ID)")
     for w in s.warnings:
         print(f"  warning:  {w}")
     print(f"  registry: {registry.version_dir('forecast', s.version)}")
@@ -94,6 +141,7 @@ def _select_series(raw, mapping: ColumnMapping, complete_only: bool, max_series:
 
 
 def evaluate_command(args: argparse.Namespace) -> int:
+    from models.forecast.drivers import validate_drivers
     from models.forecast.fit import ForecastConfig, check_country_holidays
     from models.forecast.validation import validate_sales
     from training.jobs.evaluate import evaluate, render_table
@@ -102,13 +150,19 @@ def evaluate_command(args: argparse.Namespace) -> int:
     mapping, rules = _mapping_and_rules(args)
     check_country_holidays(args.country_holidays)
     raw = _select_series(read_table(args.data, mapping), mapping, args.complete_only, args.max_series)
-    history = validate_sales(raw, mapping, rules)
+    spec = _driver_spec(args)
+    if spec.active:  # the folds' plans are the drivers' recorded values: no future plan is needed
+        spec.check()
+        history = validate_drivers(raw, mapping, rules, spec, horizon=0).history
+    else:
+        history = validate_sales(raw, mapping, rules)
     config = ForecastConfig.for_history(
         history,
         horizon=args.horizon,
         n_samples=args.samples,
         country_holidays=args.country_holidays,
         nonnegative=not args.allow_negative,
+        regressors=spec.regressors,
     )
     result = evaluate(
         history,

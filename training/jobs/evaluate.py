@@ -4,6 +4,8 @@ Origins are the last ``cutoffs`` non-overlapping windows of ``horizon`` periods 
 latest date. At each origin every model sees only the history up to it; ours (including its
 internal calibration folds) is trained by the same code as ``sentinel train forecast``.
 Targets are set the way planners set them: last year's same-period sum x 0.85 ... 1.15.
+With drivers (``--regressors``, ``--open-col``) each origin's plan is the drivers' recorded values
+over its window, as a planner's plan would have been had it come true.
 """
 
 from __future__ import annotations
@@ -138,7 +140,9 @@ def evaluate(
         train = train[train[SERIES_ID].isin(keep)]
         groups = {sid: g.reset_index(drop=True) for sid, g in train.groupby(SERIES_ID, sort=False)}
         actuals = {sid: g[Y].to_numpy(dtype=float) for sid, g in test[test[SERIES_ID].isin(keep)].groupby(SERIES_ID)}
-        fits, _ = fit_all(train, freq, config, n_jobs=n_jobs)
+        drivers = [c for c in frame.columns if c not in (SERIES_ID, DS, Y)]
+        plan = test.loc[test[SERIES_ID].isin(keep), [SERIES_ID, DS, *drivers]] if drivers else None
+        fits, _ = fit_all(train, freq, config, n_jobs=n_jobs, plan=plan)  # a fold's plan: what happened
         for fit in fits:
             lo_hi = {lvl: np.quantile(fit.paths, [(1 - lvl) / 2, (1 + lvl) / 2], axis=0) for lvl in (0.8, 0.95)}
             _score(

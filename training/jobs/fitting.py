@@ -29,14 +29,19 @@ __all__ = ["fit_all"]
 
 
 def _fit_one(
-    series_id: str, history: pd.DataFrame, freq: Frequency, config: ForecastConfig, verbose: bool
+    series_id: str,
+    history: pd.DataFrame,
+    freq: Frequency,
+    config: ForecastConfig,
+    verbose: bool,
+    plan: pd.DataFrame | None = None,
 ) -> SeriesFit:
     quiet_third_party(verbose, fitting=True)  # runs in a worker process
-    return fit_series(series_id, history, freq, config)
+    return fit_series(series_id, history, freq, config, plan)
 
 
 def _fit_on_dask(
-    groups: list[tuple[str, pd.DataFrame]],
+    groups: list[tuple[str, pd.DataFrame, pd.DataFrame | None]],
     freq: Frequency,
     config: ForecastConfig,
     scheduler: str,
@@ -53,8 +58,8 @@ def _fit_on_dask(
         raise InvalidInput(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from exc
     with client:
         futures = {
-            client.submit(_fit_one, sid, g, freq, config, verbose, key=f"fit-{i}-{sid}", pure=False): i
-            for i, (sid, g) in enumerate(groups)
+            client.submit(_fit_one, sid, g, freq, config, verbose, plan, key=f"fit-{i}-{sid}", pure=False): i
+            for i, (sid, g, plan) in enumerate(groups)
         }
         for future in as_completed(futures):
             i = futures.pop(future)
@@ -79,15 +84,27 @@ def fit_all(
     spill_to: Path | None = None,
     groups: Mapping[str, Mapping[str, str]] | None = None,
     paths_to: Path | None = None,
+    plan: pd.DataFrame | None = None,
 ) -> tuple[list[SeriesFit], dict[str, object]]:
     """Fit each series of ``frame`` (``series_id``, ``ds``, ``y``) and calibrate them jointly.
 
     ``groups`` (series id -> group attribute values) keeps each group's members together in the
     joint draws (see ``models.forecast.calibration``). Returns the fits in the order the series first
     appear in ``frame``. With ``paths_to`` (a staging version directory) the calibrated paths are
-    written there series by series (``PathWriter``) and the fits' ``paths`` stay None.
+    written there series by series (``PathWriter``) and the fits' ``paths`` stay None. With drivers
+    ``frame`` also holds their columns and ``plan`` (``series_id``, ``ds``, the same columns) their
+    values over the horizon (``models.forecast.drivers``).
     """
-    series = [(str(sid), g[[DS, Y]].reset_index(drop=True)) for sid, g in frame.groupby(SERIES_ID, sort=False)]
+    cols = [DS, Y, *(c for c in frame.columns if c not in (SERIES_ID, DS, Y))] if plan is not None else [DS, Y]
+    plans = (
+        {str(sid): g.reset_index(drop=True) for sid, g in plan.groupby(SERIES_ID, sort=False)}
+        if plan is not None
+        else {}
+    )
+    series = [
+        (str(sid), g[cols].reset_index(drop=True), plans.get(str(sid)))
+        for sid, g in frame.groupby(SERIES_ID, sort=False)
+    ]
     if scheduler:
         slots: list[SeriesFit | None] = [None] * len(series)
         arrived = _fit_on_dask(series, freq, config, scheduler, spill_to, verbose)
@@ -95,7 +112,7 @@ def fit_all(
             slots[i] = fit
         fits = [f for f in slots if f is not None]
     else:
-        jobs = (delayed(_fit_one)(sid, g, freq, config, verbose) for sid, g in series)
+        jobs = (delayed(_fit_one)(sid, g, freq, config, verbose, p) for sid, g, p in series)
         results = Parallel(n_jobs=n_jobs, return_as="generator")(jobs)
         fits = list(tqdm(results, total=len(series), desc=desc, unit="series", disable=not progress))
     if paths_to is None or not fits:

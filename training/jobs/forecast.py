@@ -13,6 +13,7 @@ import pandas as pd
 
 from models.forecast.artifact import save_forecast
 from models.forecast.contracts import DS, SERIES_ID, ColumnMapping, Frequency
+from models.forecast.drivers import DriverSpec, validate_drivers
 from models.forecast.fit import ForecastConfig, SeasonalityMode, SeriesFit, check_country_holidays, fold_min_history
 from models.forecast.groups import series_groups
 from models.forecast.validation import SalesHistory, ValidationRules, name_list, validate_sales
@@ -47,6 +48,7 @@ class TrainOptions:
     verbose: bool = False
     source: str | None = None  # the data's path, recorded in the manifest
     scheduler: str | None = None  # a Dask scheduler address; None fits in local processes
+    drivers: DriverSpec = field(default_factory=DriverSpec)  # --regressors, --open-col, --regressor-fill
 
     def config(self, history: SalesHistory) -> ForecastConfig:
         """The model's training parameters for this validated history."""
@@ -59,7 +61,18 @@ class TrainOptions:
             nonnegative=not self.rules.allow_negative,
             ensemble=self.ensemble,
             calibration_folds=self.calibration_folds,
+            regressors=self.drivers.regressors,
         )
+
+    def validate(
+        self, raw: pd.DataFrame, future: pd.DataFrame | None = None
+    ) -> tuple[SalesHistory, pd.DataFrame | None]:
+        """The validated history and, with drivers, the plan over the horizon (else None)."""
+        if not self.drivers.active:
+            return validate_sales(raw, self.mapping, self.rules), None
+        self.drivers.check()
+        found = validate_drivers(raw, self.mapping, self.rules, self.drivers, self.horizon, future)
+        return found.history, found.plan
 
 
 @dataclass
@@ -75,6 +88,7 @@ class TrainSummary:
     metrics: dict[str, float]
     warnings: list[str] = field(default_factory=list)
     calibration: dict[str, Any] = field(default_factory=dict)
+    drivers: dict[str, Any] | None = None  # the manifest's "drivers" (None without driver flags)
 
 
 def _aggregate_backtest(fits: list[SeriesFit]) -> dict[str, float]:
@@ -92,8 +106,13 @@ def _aggregate_backtest(fits: list[SeriesFit]) -> dict[str, float]:
     return out
 
 
-def train_forecast(raw: pd.DataFrame, registry: Registry, options: TrainOptions = TrainOptions()) -> TrainSummary:
+def train_forecast(
+    raw: pd.DataFrame, registry: Registry, options: TrainOptions = TrainOptions(), future: pd.DataFrame | None = None
+) -> TrainSummary:
     """Train the forecaster per series, calibrate jointly, and store a new registry version.
+
+    With ``options.drivers`` the plan comes from ``raw``'s rows after each series' history whose
+    value is empty and from ``future`` (a --future table); it is stored with the version.
 
     Validation runs first and raises ``ValidationFailed`` before anything is fitted or
     written; the new version appears in the registry only once it is complete. With a Dask
@@ -103,7 +122,7 @@ def train_forecast(raw: pd.DataFrame, registry: Registry, options: TrainOptions 
     started = time.perf_counter()
     mapping, rules = options.mapping, options.rules
     check_country_holidays(options.country_holidays)
-    history: SalesHistory = validate_sales(raw, mapping, rules)
+    history, plan = options.validate(raw, future)
     groups = series_groups(raw, mapping, options.group_cols)
     freq = history.freq
     config = options.config(history)
@@ -129,9 +148,10 @@ def train_forecast(raw: pd.DataFrame, registry: Registry, options: TrainOptions 
             spill_to=staged.path if options.scheduler else None,
             groups=groups,
             paths_to=staged.path,
+            plan=plan,
         )
         metrics = _aggregate_backtest(fits)
-        save_forecast(staged.path, fits, history.frame, freq, groups)
+        save_forecast(staged.path, fits, history.frame, freq, groups, plan)
         staged.manifest.update(
             {
                 "freq": freq.alias,
@@ -160,6 +180,7 @@ def train_forecast(raw: pd.DataFrame, registry: Registry, options: TrainOptions 
                     "libraries": calibration,
                 },
                 "group_cols": list(options.group_cols),
+                "drivers": (drivers := _drivers_manifest(options.drivers, fits)),
                 "libraries": library_versions(
                     ["prophet", "cmdstanpy", "pandas", "numpy", "scikit-learn", "sales-sentinel"]
                 ),
@@ -182,7 +203,27 @@ def train_forecast(raw: pd.DataFrame, registry: Registry, options: TrainOptions 
         + _coarse_warnings(calibration)
         + _short_history_warnings(history.frame, freq, h),
         calibration=calibration,
+        drivers=drivers,
     )
+
+
+def _drivers_manifest(spec: DriverSpec, fits: list[SeriesFit]) -> dict[str, Any] | None:
+    """The driver flags, and each regressor's median fitted coefficient (per series: series.json)."""
+    if not spec.active:
+        return None
+    median = {
+        r: float(np.median([f.effects[r]["coef"] for f in fits if f.effects.get(r, {}).get("fitted")]))
+        for r in spec.regressors
+        if any(f.effects.get(r, {}).get("fitted") for f in fits)
+    }
+    return {
+        "regressors": list(spec.regressors),
+        "open_col": spec.open_col,
+        "fill": dict(spec.fill),
+        "plan": "plan.parquet",
+        "median_coef": median,
+        "mode_of_coef": "multiplicative: relative change per unit; additive: sales units per unit",
+    }
 
 
 def _coarse_warnings(calibration: dict[str, Any]) -> list[str]:
@@ -221,4 +262,5 @@ def summary_dict(summary: TrainSummary) -> dict[str, Any]:
         "horizon": summary.config.horizon,
         "backtest": summary.metrics,
         "warnings": summary.warnings,
+        **({"drivers": summary.drivers} if summary.drivers else {}),
     }

@@ -3,7 +3,9 @@
 A retailer with 4 regions and 24 stores over three years: regional trends, weekly and
 yearly seasonality, US holidays (Black Friday, Christmas closures), store promotions, a
 regional demand shock shared by a region's stores (so stores move together, as real ones do)
-and multiplicative noise. ``customers.csv`` holds a churn-labelled customer table whose
+and multiplicative noise. ``future.csv`` is the promotion plan of the year after the history
+(``--future`` for ``sentinel train forecast --regressors promo``), drawn by the same rule as the
+history's promotions. ``customers.csv`` holds a churn-labelled customer table whose
 churn depends on contract, tenure, activity and service issues the way telecom/retail data do.
 """
 
@@ -15,7 +17,7 @@ import holidays
 import numpy as np
 import pandas as pd
 
-__all__ = ["make_customers", "make_sales", "write_sample"]
+__all__ = ["make_customers", "make_promo_plan", "make_sales", "write_sample"]
 
 REGIONS = {"North": 0.06, "South": 0.02, "East": -0.01, "West": 0.04}  # yearly growth
 FORMATS = {"mall": (1.35, 1.25), "street": (1.0, 1.10), "outlet": (0.8, 1.45)}  # level, weekend lift
@@ -62,11 +64,7 @@ def make_sales(seed: int = 7, stores_per_region: int = 6, start: str = START, en
             if rng.random() < 0.3:  # a refit or a new competitor changes the level mid-history
                 k = int(rng.integers(n // 3, 2 * n // 3))
                 trend[k:] *= rng.choice([0.85, 1.15])
-            promo = np.zeros(n, dtype=int)
-            for month_start in pd.date_range(ds[0], ds[-1], freq="MS"):
-                if rng.random() < 0.6:
-                    k = int(ds.get_loc(month_start)) + int(rng.integers(0, 21))
-                    promo[k : k + 7] = 1
+            promo = _promotions(rng, ds)
             y = (
                 base
                 * trend
@@ -88,6 +86,30 @@ def make_sales(seed: int = 7, stores_per_region: int = 6, start: str = START, en
                     }
                 )
             )
+    return pd.concat(frames, ignore_index=True)
+
+
+def _promotions(rng: np.random.Generator, ds: pd.DatetimeIndex) -> np.ndarray:
+    """A 7-day promotion starting in the first three weeks of 60% of the months."""
+    promo = np.zeros(len(ds), dtype=int)
+    for month_start in pd.date_range(ds[0], ds[-1], freq="MS"):
+        if rng.random() < 0.6:
+            k = int(ds.get_loc(month_start)) + int(rng.integers(0, 21))
+            promo[k : k + 7] = 1
+    return promo
+
+
+def make_promo_plan(seed: int = 7, stores_per_region: int = 6, end: str = END, days: int = 365) -> pd.DataFrame:
+    """The planned promotions of ``days`` days after ``end``: ``series_id, ds, promo`` (no value column).
+
+    Drawn with its own generator, so the history of ``make_sales`` is unchanged by it.
+    """
+    rng = np.random.default_rng(seed + 2)
+    ds = pd.date_range(pd.Timestamp(end) + pd.Timedelta(days=1), periods=days, freq="D")
+    frames = [
+        pd.DataFrame({"series_id": f"store-{i:02d}", "ds": ds.strftime("%Y-%m-%d"), "promo": _promotions(rng, ds)})
+        for i in range(1, len(REGIONS) * stores_per_region + 1)
+    ]
     return pd.concat(frames, ignore_index=True)
 
 
@@ -131,9 +153,10 @@ def make_customers(seed: int = 7, n: int = 5000) -> pd.DataFrame:
 
 
 def write_sample(out: Path, seed: int = 7, stores_per_region: int = 6, customers: int = 5000) -> dict[str, Path]:
-    """Write ``sales.csv`` and ``customers.csv`` into ``out`` and return their paths."""
+    """Write ``sales.csv``, ``future.csv`` (the promotion plan) and ``customers.csv`` into ``out``."""
     out.mkdir(parents=True, exist_ok=True)
-    paths = {"sales": out / "sales.csv", "customers": out / "customers.csv"}
+    paths = {"sales": out / "sales.csv", "future": out / "future.csv", "customers": out / "customers.csv"}
     make_sales(seed, stores_per_region).to_csv(paths["sales"], index=False)
+    make_promo_plan(seed, stores_per_region).to_csv(paths["future"], index=False)
     make_customers(seed, customers).to_csv(paths["customers"], index=False)
     return paths

@@ -52,7 +52,7 @@ from service.api.schemas.monitoring import (
     ReliabilityBin,
     TargetMonitoring,
 )
-from service.api.schemas.series import GroupList, GroupValue, SeriesDetail, SeriesList, SeriesOut
+from service.api.schemas.series import GroupList, GroupValue, RegressorEffect, SeriesDetail, SeriesList, SeriesOut
 from service.api.schemas.targets import (
     DecomposedPart,
     DecomposeRequest,
@@ -125,6 +125,7 @@ __all__ = [
     "PeriodFields",
     "Readiness",
     "RegisteredTarget",
+    "RegressorEffect",
     "ReliabilityBin",
     "ReloadResponse",
     "SegmentSummary",

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
-__all__ = ["GroupList", "GroupValue", "SeriesDetail", "SeriesList", "SeriesOut"]
+__all__ = ["GroupList", "GroupValue", "RegressorEffect", "SeriesDetail", "SeriesList", "SeriesOut"]
 
 
 class SeriesOut(BaseModel):
@@ -24,12 +25,27 @@ class SeriesList(BaseModel):
     series: list[SeriesOut]
 
 
+class RegressorEffect(BaseModel):
+    mode: Literal["additive", "multiplicative"] = Field(description="the series' seasonality mode")
+    coef: float = Field(
+        description="per unit of the regressor: multiplicative, the relative change of the trend (0.21 = +21%); "
+        "additive, sales units (Prophet's regressor_coefficients)"
+    )
+    center: float = Field(description="the regressor value of no effect (its mean when Prophet standardised it)")
+    fitted: bool = Field(description="false when the regressor was constant over the fitted window (no effect)")
+    effect: str = Field(examples=["+21.3% per unit"])
+
+
 class SeriesDetail(SeriesOut):
     backtest: dict[str, float] = Field(
         description="latest rolling origin: horizon, MASE, sMAPE, 80%/95% coverage of the calibrated bands; "
         "relative_spread: this series' band width factor against its pool (own / pooled fold spread) ** 0.25"
     )
     calibration: dict[str, object] = Field(description="the pooled error-path library this series samples from")
+    effects: dict[str, RegressorEffect] = Field(
+        default_factory=dict,
+        description="per regressor (training's --regressors) its fitted effect; absent for a model without drivers",
+    )
 
 
 class GroupValue(BaseModel):

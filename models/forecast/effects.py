@@ -1,0 +1,88 @@
+"""How the drivers enter the per-series model, and what each one was fitted to do.
+
+Each regressor enters Prophet through ``add_regressor`` in the series' seasonality mode
+(multiplicative: a coefficient is a relative change of the trend per unit; additive: units of
+sales per unit). AutoETS cannot take regressors, so where the per-series choice combines it with
+Prophet it is fitted on the *driver-adjusted* history (each period's Prophet regressor effect
+divided out, or subtracted for additive series, and closed periods replaced by Prophet's in-sample
+forecast) and its forecast gets the planned periods' effects back: both members of the
+combination then hear the plan.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from models.forecast.scores import seasonal_naive_scale
+
+if TYPE_CHECKING:
+    from prophet import Prophet
+
+__all__ = ["add_regressors", "driver_effect", "open_scale", "regressor_effects"]
+
+
+def add_regressors(
+    prophet: Prophet, frame: pd.DataFrame, regressors: tuple[str, ...], multiplicative: bool
+) -> list[str]:
+    """Add to ``prophet`` the regressors that vary over ``frame``'s fitted rows; return their names.
+
+    A regressor constant over the window (a series that never ran a promotion there) has no
+    effect to estimate; it would only trade places with the trend's level, so it is left out.
+    """
+    active = [r for r in regressors if frame[r].nunique() > 1]
+    for r in active:
+        prophet.add_regressor(r, mode="multiplicative" if multiplicative else "additive")
+    return active
+
+
+def regressor_effects(prophet: Prophet | None, regressors: tuple[str, ...], multiplicative: bool) -> dict[str, Any]:
+    """Per regressor: ``mode``, ``coef`` (per unit, Prophet's ``regressor_coefficients``), ``center``,
+    whether it was ``fitted``, and the effect in words ("+21.3% per unit")."""
+    from prophet.utilities import regressor_coefficients
+
+    mode = "multiplicative" if multiplicative else "additive"
+    table = (
+        regressor_coefficients(prophet).set_index("regressor")
+        if prophet is not None and prophet.extra_regressors
+        else pd.DataFrame()
+    )
+    out: dict[str, Any] = {}
+    for r in regressors:
+        if r not in table.index:
+            out[r] = {"mode": mode, "coef": 0.0, "center": 0.0, "fitted": False, "effect": "constant: no effect fitted"}
+            continue
+        coef, center = float(table.loc[r, "coef"]), float(table.loc[r, "center"])
+        text = f"{coef:+.1%} per unit" if mode == "multiplicative" else f"{coef:+,.2f} per unit"
+        out[r] = {"mode": mode, "coef": coef, "center": center, "fitted": True, "effect": text}
+    return out
+
+
+def driver_effect(prediction: pd.DataFrame, multiplicative: bool) -> np.ndarray:
+    """Per row of a Prophet prediction: the regressors' effect, a ratio (multiplicative) or a sum (additive).
+
+    ``yhat / ratio`` (or ``yhat - sum``) is the forecast the same model gives with every
+    regressor at its centre.
+    """
+    if multiplicative:
+        terms = prediction["multiplicative_terms"].to_numpy()
+        extra = prediction.get("extra_regressors_multiplicative", pd.Series(0.0, index=prediction.index)).to_numpy()
+        return (1.0 + terms) / np.maximum(1.0 + terms - extra, 1e-6)
+    return prediction.get("extra_regressors_additive", pd.Series(0.0, index=prediction.index)).to_numpy()
+
+
+def open_scale(y: np.ndarray, is_open: np.ndarray, season_length: int, log: bool = False) -> float:
+    """``seasonal_naive_scale`` over pairs of periods that were both open (closed ones sell a known 0).
+
+    With every period open it is ``seasonal_naive_scale`` itself, on the log scale when ``log``.
+    """
+    if is_open.all():
+        return seasonal_naive_scale(np.log(y) if log else y, season_length)
+    values = np.log(np.where(is_open, np.maximum(y, 1e-9), 1.0)) if log else y
+    m = season_length if len(y) > 2 * season_length else 1
+    both = is_open[m:] & is_open[:-m]
+    diffs = np.abs(values[m:] - values[:-m])[both]
+    scale = float(diffs.mean()) if diffs.size else 0.0
+    return scale if scale > 0 else 1.0

@@ -1,0 +1,82 @@
+"""Real fits with drivers: fitted effects with the right sign, closed periods, folds with the plan as it was."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from models.forecast.calibration import calibrate
+from models.forecast.contracts import Frequency
+from models.forecast.drivers import OPEN
+from models.forecast.fit import ForecastConfig, fit_series
+
+DAYS, H = 500, 14
+
+
+def daily_series(seed: int = 0, uplift: float = 0.3, closed_sundays: bool = False):
+    """Daily sales with a weekly shape, a known promo uplift and a price elasticity; history and plan."""
+    rng = np.random.default_rng(seed)
+    ds = pd.date_range("2023-01-02", periods=DAYS + H, freq="D")
+    promo = (rng.random(DAYS + H) < 0.2).astype(float)
+    promo[DAYS - 10 : DAYS - 7] = 1.0  # promo days inside the latest calibration fold
+    price = np.round(rng.uniform(9.0, 11.0, DAYS + H), 2)
+    y = (
+        1000
+        * (1 + 0.15 * np.sin(2 * np.pi * ds.day_of_week / 7))
+        * (1 + uplift * promo)
+        * (1 - 0.05 * (price - 10))
+        * np.exp(rng.normal(0, 0.03, DAYS + H))
+    )
+    frame = pd.DataFrame({"ds": ds, "y": y, "promo": promo, "price": price})
+    if closed_sundays:
+        frame[OPEN] = (ds.day_of_week != 6).astype(float)
+        frame.loc[frame[OPEN] == 0, "y"] = 0.0
+    return frame.iloc[:DAYS].reset_index(drop=True), frame.iloc[DAYS:].reset_index(drop=True)
+
+
+@pytest.fixture(scope="module")
+def promo_fit():
+    history, plan = daily_series()
+    config = ForecastConfig(horizon=H, n_samples=200, calibration_folds=2, regressors=("promo", "price"))
+    return fit_series("s", history, Frequency("D"), config, plan), plan
+
+
+def test_fitted_effects_have_the_known_sign_and_size(promo_fit):
+    fit, _ = promo_fit
+    promo, price = fit.effects["promo"], fit.effects["price"]
+    assert promo["mode"] == "multiplicative" and promo["fitted"]
+    assert 0.2 < promo["coef"] < 0.4 and promo["effect"].startswith("+")
+    assert price["coef"] < 0  # a higher price sells less
+    assert fit.multiplicative
+
+
+def test_the_forecast_follows_the_plan(promo_fit):
+    fit, plan = promo_fit
+    on, off = fit.yhat[plan["promo"] == 1], fit.yhat[plan["promo"] == 0]
+    assert on.mean() > 1.15 * off.mean()
+
+
+def test_folds_forecast_with_the_regressor_values_that_happened(promo_fit):
+    """Fold errors on promo days are no larger than on other days: the folds knew which days were promos."""
+    fit, _ = promo_fit
+    history, _ = daily_series()
+    # The latest fold is the last H days of the history; its standardised errors are fit.errors[0].
+    window = history["promo"].to_numpy()[-H:] == 1
+    errors = np.abs(fit.errors[0])
+    assert window.any() and (~window).any()
+    assert errors[window].mean() < 2 * errors[~window].mean() + 0.2
+    # Without the regressor the promo days of the same fold miss by about the uplift.
+    plain = fit_series("s", history[["ds", "y"]], Frequency("D"), ForecastConfig(horizon=H, calibration_folds=2))
+    assert np.abs(plain.errors[0])[window].mean() > 2 * errors[window].mean()
+
+
+def test_closed_periods_forecast_exactly_zero_and_are_never_scored():
+    history, plan = daily_series(closed_sundays=True)
+    config = ForecastConfig(horizon=H, n_samples=200, calibration_folds=2, regressors=("promo",))
+    fit = fit_series("s", history, Frequency("D"), config, plan)
+    closed = plan[OPEN].to_numpy() == 0
+    assert closed.sum() == 2 and (fit.yhat[closed] == 0).all() and (fit.yhat[~closed] > 0).all()
+    fold_closed = history[OPEN].to_numpy()[-H:] == 0
+    assert np.isnan(fit.errors[0][fold_closed]).all() and np.isfinite(fit.errors[0][~fold_closed]).all()
+    assert fit.multiplicative  # the open days are all positive
+    calibrate([fit], n_samples=200, nonnegative=True)
+    assert (fit.paths[:, closed] == 0).all() and (fit.paths[:, ~closed] > 0).all()
