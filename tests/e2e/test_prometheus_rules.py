@@ -1,7 +1,9 @@
 """`sentinel kri rules` output passes `promtool check rules` and behaves in `promtool test rules`."""
 
+import shutil
 import subprocess
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -102,3 +104,62 @@ def test_the_built_in_kri_set_exports_valid_rules(tmp_path):
     )
     check = subprocess.run([promtool, "check", "rules", str(out)], capture_output=True, text=True)
     assert check.returncode == 0, check.stdout + check.stderr
+
+
+LIFECYCLE_TESTS = """
+rule_files: [alerts.yaml]
+evaluation_interval: 1m
+tests:
+  - interval: 1m
+    input_series:
+      # pod a holds the lease; pod b starts at minute 10 and wrongly claims it too from minute 20
+      - series: 'sentinel_kri_leader{pod="a"}'
+        values: '1x40'
+      - series: 'sentinel_kri_leader{pod="b"}'
+        values: '_x10 0x9 1x20'
+    alert_rule_test:
+      - eval_time: 15m
+        alertname: SentinelKriLeaderNotOne
+        exp_alerts: []
+      - eval_time: 30m
+        alertname: SentinelKriLeaderNotOne
+        exp_alerts:
+          - exp_labels: {severity: critical}
+            exp_annotations:
+              summary: "2 sentinel processes hold the KRI lease (want exactly 1): check the pods and the database"
+  - interval: 1m
+    input_series:
+      - series: 'sentinel_kri_leader{pod="a"}'
+        values: '0x20'  # the holder died and nobody took over
+    alert_rule_test:
+      - eval_time: 10m
+        alertname: SentinelKriLeaderNotOne
+        exp_alerts:
+          - exp_labels: {severity: critical}
+            exp_annotations:
+              summary: "0 sentinel processes hold the KRI lease (want exactly 1): check the pods and the database"
+  - interval: 1m
+    input_series:
+      - series: 'sentinel_kri_leader{pod="a"}'
+        values: '1x5 _x20'  # every pod gone from the scrape
+    alert_rule_test:
+      - eval_time: 4m
+        alertname: SentinelNotScraped
+        exp_alerts: []
+      - eval_time: 20m
+        alertname: SentinelNotScraped
+        exp_alerts:
+          - exp_labels: {severity: critical}
+            exp_annotations:
+              summary: "no sentinel process is scraped: check the deployment and Prometheus' scrape config"
+"""
+
+
+def test_the_lifecycle_alerts_pass_promtool_and_catch_a_missing_or_doubled_kri_leader(tmp_path):
+    promtool = need("promtool", "prometheus")
+    shutil.copy(Path(__file__).parents[2] / "deploy" / "alerts.yaml", tmp_path / "alerts.yaml")
+    check = subprocess.run([promtool, "check", "rules", "alerts.yaml"], cwd=tmp_path, capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
+    (tmp_path / "alerts_test.yml").write_text(textwrap.dedent(LIFECYCLE_TESTS))
+    test = subprocess.run([promtool, "test", "rules", "alerts_test.yml"], cwd=tmp_path, capture_output=True, text=True)
+    assert test.returncode == 0, test.stdout + test.stderr
