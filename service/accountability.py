@@ -35,7 +35,7 @@ from service.db.planning_store import PlanningStore
 from service.model_store import ModelStore
 from service.telemetry import Metrics
 
-__all__ = ["Accountability", "Scope"]
+__all__ = ["Accountability", "Scope", "monitoring_report", "target_records"]
 
 log = logging.getLogger(__name__)
 Scope = Callable[[str], bool]  # series id -> inside the scope asked about
@@ -149,42 +149,7 @@ class Accountability:
         since: dt.date | None = None,
     ) -> dict[str, Any]:
         """The monitoring answer: forecast and target figures of the scope, and per group value."""
-        if series_id is not None:
-            model.info(series_id)  # NotFound naming it
-            scope: Scope = series_id.__eq__
-        elif group:
-            members = set(model.members(group))
-            scope = members.__contains__
-        else:
-            scope = _everything
-        scores = [s for s in self.store.scores(version, since) if scope(s.series_id)]
-        records = [(o, r) for o, r in self._target_records(version, since) if _target_in(model, o, series_id, group)]
-
-        def figures(inside: Scope, target_group: Mapping[str, str] | None) -> dict[str, Any]:
-            chosen = [r for o, r in records if _target_in(model, o, None, target_group)]
-            return {
-                "forecast": forecast_dict(figures_of(s for s in scores if inside(s.series_id))),
-                "targets": targets_dict(summarise_targets(chosen)),
-            }
-
-        out = {**figures(_everything, None), "groups": {}}
-        if series_id is None:
-            for col, values in model.groups().items():
-                out["groups"][col] = {value: figures(_group_scope(model, col, value), {col: value}) for value in values}
-        return out
-
-    def _target_records(self, version: str, since: dt.date | None) -> list[tuple[TargetOutcome, TargetRecord]]:
-        """Resolved targets with the probabilities ``version`` gave for them (targets it gave none for are left out)."""
-        history = self.store.target_forecasts()
-        out = []
-        for outcome in self.store.outcomes(since):
-            given = [f for f in history.get((outcome.target_name, _naive(outcome.registered_at)), [])
-                     if f.model_version == version]  # fmt: skip
-            if not given:
-                continue
-            at_registration = next((f.probability for f in given if f.source == "registration"), None)
-            out.append((outcome, TargetRecord(outcome.hit, [f.probability for f in given], at_registration)))
-        return out
+        return monitoring_report(self.store, model, version, series_id, group, since)
 
     def window_readings(
         self, model: ForecastModel, window: int, min_periods: int, by: Sequence[str] | None = None
@@ -209,8 +174,10 @@ class Accountability:
 
     def target_readings(self, model: ForecastModel, window: int) -> list[tuple[dict[str, str], TargetFigures]]:
         """The latest ``window`` resolved targets (by period end) overall and per group value."""
-        records = sorted(self._target_records(model.version, None), key=lambda pair: pair[0].end)[-window:]
-        out = [({}, summarise_targets([r for _, r in records]))] if records else []
+        records = sorted(target_records(self.store, model.version, None), key=lambda pair: pair[0].end)[-window:]
+        out: list[tuple[dict[str, str], TargetFigures]] = (
+            [({}, summarise_targets([r for _, r in records]))] if records else []
+        )
         for col, values in model.groups().items():
             for value in values:
                 chosen = [r for o, r in records if _target_in(model, o, None, {col: value})]
@@ -225,8 +192,60 @@ class Accountability:
             self.metrics.accountability.update(None, None)
             return
         forecast = figures_of(self.store.scores(model.version))
-        targets = summarise_targets([r for _, r in self._target_records(model.version, None)])
+        targets = summarise_targets([r for _, r in target_records(self.store, model.version, None)])
         self.metrics.accountability.update(forecast, targets)
+
+
+def monitoring_report(
+    store: MonitoringStore,
+    model: ForecastModel,
+    version: str,
+    series_id: str | None = None,
+    group: Mapping[str, str] | None = None,
+    since: dt.date | None = None,
+) -> dict[str, Any]:
+    """``GET /v1/monitoring``'s figures of ``version``'s scores (``model`` gives the series and
+    groups): forecast and target figures of the scope, and per group value. ``sentinel retrain``
+    reports the champion's with it."""
+    if series_id is not None:
+        model.info(series_id)  # NotFound naming it
+        scope: Scope = series_id.__eq__
+    elif group:
+        members = set(model.members(group))
+        scope = members.__contains__
+    else:
+        scope = _everything
+    scores = [s for s in store.scores(version, since) if scope(s.series_id)]
+    records = [(o, r) for o, r in target_records(store, version, since) if _target_in(model, o, series_id, group)]
+
+    def figures(inside: Scope, target_group: Mapping[str, str] | None) -> dict[str, Any]:
+        chosen = [r for o, r in records if _target_in(model, o, None, target_group)]
+        return {
+            "forecast": forecast_dict(figures_of(s for s in scores if inside(s.series_id))),
+            "targets": targets_dict(summarise_targets(chosen)),
+        }
+
+    out = {**figures(_everything, None), "groups": {}}
+    if series_id is None:
+        for col, values in model.groups().items():
+            out["groups"][col] = {value: figures(_group_scope(model, col, value), {col: value}) for value in values}
+    return out
+
+
+def target_records(
+    store: MonitoringStore, version: str, since: dt.date | None
+) -> list[tuple[TargetOutcome, TargetRecord]]:
+    """Resolved targets with the probabilities ``version`` gave for them (targets it gave none for are left out)."""
+    history = store.target_forecasts()
+    out = []
+    for outcome in store.outcomes(since):
+        given = [f for f in history.get((outcome.target_name, _naive(outcome.registered_at)), [])
+                 if f.model_version == version]  # fmt: skip
+        if not given:
+            continue
+        at_registration = next((f.probability for f in given if f.source == "registration"), None)
+        out.append((outcome, TargetRecord(outcome.hit, [f.probability for f in given], at_registration)))
+    return out
 
 
 def figures_of(rows: Iterable[ScoreRow]) -> ForecastFigures:

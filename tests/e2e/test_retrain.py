@@ -46,13 +46,14 @@ def registry(champion_registry, tmp_path) -> Registry:
     return Registry(tmp_path / "registry")
 
 
-def write_config(tmp_path, data: pd.DataFrame, registry: Registry) -> str:
+def write_config(tmp_path, data: pd.DataFrame, registry: Registry, **policy) -> str:
     data.to_csv(tmp_path / "sales.csv", index=False)
     config = {
         "registry": str(registry.root),
+        "database_url": f"sqlite:///{tmp_path / 'sentinel.db'}",  # the service's; absent unless a test posts
         "sources": {"sales": {"path": "sales*.csv"}},
         "jobs": {"forecast": {"source": "sales", "horizon": 60, "samples": 200, "folds": 2}},
-        "policy": {"tolerance": 0.05, "max_level_shift_share": 0.25},
+        "policy": {"tolerance": 0.05, "max_level_shift_share": 0.25, **policy},
     }
     (tmp_path / "retrain.yaml").write_text(json.dumps(config))  # JSON is YAML
     return str(tmp_path / "retrain.yaml")
@@ -140,3 +141,72 @@ def test_a_second_run_while_one_holds_the_lock_exits_11(registry, sales, tmp_pat
     with registry.retrain_lock():
         assert main(["retrain", "--config", config]) == 11
     assert "another retrain holds" in capsys.readouterr().err
+
+
+def post_new_days(registry: Registry, sales: pd.DataFrame, tmp_path) -> dict:
+    """Serve the champion on the config's database, post the NEW_DAYS days it never saw as actuals,
+    and return GET /v1/monitoring's answer."""
+    from fastapi.testclient import TestClient
+
+    from service.app import create_app
+    from tests.service.kri_fixtures import WRITE, kri_settings
+
+    settings = kri_settings(
+        tmp_path / "service", registry=registry.root, database_url=f"sqlite:///{tmp_path / 'sentinel.db'}"
+    )
+    new = sales[sales["ds"] > sales["ds"].max() - pd.Timedelta(days=NEW_DAYS)]
+    with TestClient(create_app(settings)) as client:
+        for ds, day in new.groupby("ds", sort=True):
+            rows = [{"series_id": r.series_id, "ds": f"{ds:%Y-%m-%d}", "y": float(r.y)} for r in day.itertuples()]
+            assert client.post("/v1/actuals", json={"actuals": rows}, headers=WRITE).status_code == 200
+        return client.get("/v1/monitoring").json()
+
+
+def restated(sales: pd.DataFrame) -> pd.DataFrame:
+    """The month before the champion's cutoff restated as zeros for half the series: the usual
+    gate's error rule rejects a challenger fitted on it."""
+    out = sales.copy()
+    cutoff = out["ds"].max() - pd.Timedelta(days=NEW_DAYS)
+    month = (out["ds"] > cutoff - pd.Timedelta(days=30)) & (out["ds"] <= cutoff)
+    out.loc[month & out["series_id"].isin(sorted(out["series_id"].unique())[:2]), "y"] = 0.0
+    return out
+
+
+def test_a_stale_champion_gives_way_although_the_usual_gate_would_keep_it(registry, sales, tmp_path, capsys):
+    before = snapshot(registry)
+    live = post_new_days(registry, sales, tmp_path)
+    coverage = live["forecast"]["coverage"]["80"]
+    force = {"coverage_80_below": min(1.0, round(coverage + 0.05, 2)), "min_periods": 28}
+    # half the series restated is within this run's data checks (max_level_shift_share 0.5)
+    config = write_config(tmp_path, restated(sales), registry, max_level_shift_share=0.5, force_challenger_when=force)
+    assert main(["retrain", "--config", config, "--jobs", "2"]) == 0
+    out = capsys.readouterr().out
+    (job,) = report_of(registry)["jobs"]
+    assert job["status"] == "promoted" and registry.champion("forecast") == job["version"] != before[1]
+    assert job["live"]["forecast"] == live["forecast"] and job["live"]["model_version"] == before[1]
+    assert f"80% {coverage:.3f}" in out and "live: stale: a challenger that passes the data checks replaces it" in out
+    assert any("champion is stale: live 80% coverage" in reason for reason in job["reasons"])
+    assert any("overridden by policy.force_challenger_when: challenger median MASE" in r for r in job["reasons"])
+    assert job["gate"]["force_challenger"]["error_rule_overridden"] is True
+
+
+def test_a_fresh_champion_or_an_unsound_extract_leaves_the_usual_gate_in_charge(registry, sales, tmp_path, capsys):
+    before = snapshot(registry)
+    coverage = post_new_days(registry, sales, tmp_path)["forecast"]["coverage"]["80"]
+    fresh = {"coverage_80_below": round(coverage - 0.05, 2), "min_periods": 28}
+    config = write_config(tmp_path, restated(sales), registry, max_level_shift_share=0.5, force_challenger_when=fresh)
+    assert main(["retrain", "--config", config, "--jobs", "2"]) == 10  # live coverage above the floor
+    assert "live: the usual gate decides: no force_challenger_when condition is met" in capsys.readouterr().out
+    (job,) = report_of(registry)["jobs"]
+    assert (
+        any("challenger median MASE" in reason for reason in job["reasons"]) and "force_challenger" not in job["gate"]
+    )
+    shutil.rmtree(registry.root / "runs")
+
+    stale = {"coverage_80_below": min(1.0, round(coverage + 0.05, 2)), "min_periods": 28}
+    config = write_config(tmp_path, restated(sales), registry, force_challenger_when=stale)  # share 0.25
+    assert main(["retrain", "--config", config, "--jobs", "2"]) == 10  # stale, but half the series restated
+    (job,) = report_of(registry)["jobs"]
+    assert any("have restated history, more than policy.max_level_shift_share" in r for r in job["reasons"])
+    assert job["gate"]["force_challenger"]["error_rule_overridden"] is False
+    assert snapshot(registry) == before

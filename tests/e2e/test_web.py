@@ -344,8 +344,50 @@ def test_a_narrow_window_shows_the_series_page_without_sideways_scrolling(web, a
     assert web.errors() == []
 
 
+def _share(x) -> str:
+    return "–" if x is None else f"{100 * x:.1f}%"
+
+
+def _signed(x) -> str:
+    return "–" if x is None else f"{'+' if x >= 0 else ''}{100 * x:.1f}%"
+
+
+def test_the_monitoring_page_shows_the_apis_figures(web, api):
+    # Two weeks of store-04's actuals, alternately 20% below and 10% above its forecast: scored
+    # against its bands (store-04 only, so the other tests' store-01 periods keep no actuals).
+    points = api.get("/v1/forecast/store-04").json()["points"][:14]
+    rows = [{"series_id": "store-04", "ds": p["ds"], "y": round(p["yhat"] * (1.1 if i % 2 else 0.8), 2)}
+            for i, p in enumerate(points)]  # fmt: skip
+    stored = api.post("/v1/actuals", json={"actuals": rows}, headers={"X-API-Key": WEB_WRITE_KEY})
+    assert stored.status_code == 200, stored.text
+    answer = api.get("/v1/monitoring").json()
+    f = answer["forecast"]
+    assert f["periods_scored"] == 14
+    page = web.open("/app/monitoring")
+    expect(page.locator("[data-testid=monitoring-facts]")).not_to_contain_text("Loading")
+    pairs = "els => els.map(e => [e.querySelector('dt').textContent, e.querySelector('dd').textContent])"
+    facts = dict(page.eval_on_selector_all("[data-testid=monitoring-facts] div", pairs))
+    assert facts["Model"] == answer["model_version"]
+    assert facts["Actuals scored"] == f"{f['periods_scored']} periods, {f['series']} series"
+    for level in ("50", "80", "95"):
+        assert facts[f"Inside the {level}% band"] == _share(f["coverage"][level])
+    assert facts["Bias (forecast vs actual)"] == _signed(f["bias"])
+    assert facts["MASE"] == f"{f['mase']:.3f}"
+    rows = page.locator("[data-testid=monitoring-groups] tbody tr")
+    groups = [(col, value, g) for col, values in answer["groups"].items() for value, g in values.items()]
+    expect(rows).to_have_count(len(groups))
+    cells = rows.evaluate_all("trs => trs.map(tr => [...tr.children].map(c => c.textContent))")
+    for (col, value, g), shown in zip(groups, cells, strict=True):
+        coverage = [_share(g["forecast"]["coverage"][level]) for level in ("50", "80", "95")]
+        assert shown[:6] == [f"{col}={value}", str(g["forecast"]["periods_scored"]), *coverage,
+                             _signed(g["forecast"]["bias"])]  # fmt: skip
+    page.locator("[data-testid=pit-chart] .main-svg").first.wait_for()
+    screenshot(page, "monitoring")
+    assert web.errors() == []
+
+
 PAGES = ["/", "/app/", "/app/series/store-01", "/app/group?region=North", "/app/group?total=1", "/app/decompose",
-         "/app/churn", "/app/kri"]  # fmt: skip
+         "/app/churn", "/app/kri", "/app/monitoring"]  # fmt: skip
 
 
 def test_no_page_logs_a_console_error_or_throws(web, horizon):

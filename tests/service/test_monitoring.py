@@ -1,6 +1,7 @@
 """Forecast accountability (issue 16): the sample's four stores trained without their last 60 days,
 those days posted as actuals day by day, and /v1/monitoring held to an offline computation from
-the same model, actuals and stored probabilities. Restarting keeps every score."""
+the same model, actuals and stored probabilities. The service is then stopped and a new one
+started on the same database and registry: every score and the monitoring answer survive."""
 
 from __future__ import annotations
 
@@ -41,9 +42,11 @@ def _app(root):
 
 
 @pytest.fixture(scope="module")
-def posted(held_out_registry, tmp_path_factory):
+def first_run(held_out_registry, tmp_path_factory):
     """A service on the held-out model with October targets registered, then every held-out day
-    posted one day at a time; yields (root, client, held-out rows, target names)."""
+    posted one day at a time, until every target is resolved; then the service is stopped (its
+    lifespan shut down). Returns (root, held-out rows, target names, the monitoring answer, the
+    stored rows) as they were before the stop."""
     registry, held_out = held_out_registry
     root = tmp_path_factory.mktemp("monitoring")
     shutil.copytree(registry.root, root / "registry")
@@ -65,7 +68,38 @@ def posted(held_out_registry, tmp_path_factory):
             assert client.post("/v1/actuals", json={"actuals": rows}, headers=WRITE).status_code == 200
         resolved = wait_for(lambda: client.get("/v1/monitoring").json()["targets"]["resolved"] == len(names))
         assert resolved, client.get("/v1/monitoring").json()["targets"]
+        before = client.get("/v1/monitoring").json()
+    return root, held_out, names, before, _tables(root)
+
+
+@pytest.fixture(scope="module")
+def posted(first_run):
+    """A new service started on the stopped one's database and registry; yields (root, client,
+    held-out rows, target names). Every test below runs against the restarted service."""
+    root, held_out, names, _, _ = first_run
+    with _app(root) as client:
         yield root, client, held_out, names
+
+
+def _tables(root) -> dict[str, list[tuple]]:
+    """Every stored accountability row: the posted actuals, their scores, the probabilities given
+    for targets and the resolved targets."""
+    engine = sa.create_engine(f"sqlite:///{root / 'sentinel.db'}")
+    with engine.connect() as conn:
+        out = {
+            table: sorted(tuple(row) for row in conn.execute(sa.text(f"SELECT * FROM {table}")))  # noqa: S608
+            for table in ("actuals", "forecast_scores", "target_forecasts", "target_outcomes")
+        }
+    engine.dispose()
+    return out
+
+
+def test_a_restart_keeps_every_score_and_the_monitoring_answer(first_run, posted):
+    _, held_out, names, before, stored = first_run
+    root, client, _, _ = posted
+    assert len(stored["forecast_scores"]) == len(held_out) and len(stored["target_outcomes"]) == len(names)
+    assert client.get("/v1/monitoring").json() == before
+    assert _tables(root) == stored  # nothing lost, nothing scored or resolved twice
 
 
 def _inside(client, held_out, level, series=None):
@@ -190,10 +224,3 @@ def test_bad_monitoring_queries_name_the_fix(posted):
     assert client.get("/v1/monitoring", params={"series_id": "store-99"}).status_code == 404
     since = client.get("/v1/monitoring", params={"since": "2026-10-01"}).json()["forecast"]["periods_scored"]
     assert since == 4 * 31
-
-
-def test_a_restart_keeps_every_score(posted):
-    root, client, _, _ = posted
-    before = client.get("/v1/monitoring").json()
-    with _app(root) as restarted:
-        assert restarted.get("/v1/monitoring").json() == before

@@ -153,6 +153,12 @@ def _build_parser(settings: Settings | None = None) -> argparse.ArgumentParser:
         help="registry root (default: env SENTINEL_REGISTRY, then the config's `registry`, "
         f"then {Settings.model_fields['registry'].default})",
     )
+    rt.add_argument(
+        "--database-url",
+        default=settings.database_url if "database_url" in settings.model_fields_set else None,
+        help="the service's database, read for the champion's live figures (default: env SENTINEL_DATABASE_URL, "
+        f"then the config's `database_url`, then {Settings.model_fields['database_url'].default})",
+    )
 
     ev = sub.add_parser("evaluate", help="rolling-origin backtest of the forecaster, optionally beside peers")
     ev.add_argument("--data", required=True, help="sales history: CSV (optionally .gz) or Parquet")

@@ -41,6 +41,7 @@ def retrain_command(args: argparse.Namespace) -> int:
         dry_run=args.dry_run,
         n_jobs=args.jobs,
         scheduler=args.dask_scheduler or config.dask_scheduler,
+        database_url=args.database_url or config.database_url or Settings().database_url,
     )
     print((report / "summary.txt").read_text(), end="")
     print(f"report: {report / 'report.html'}")

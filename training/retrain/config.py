@@ -18,7 +18,7 @@ from models.forecast.contracts import ColumnMapping
 from models.forecast.fit import SeasonalityMode
 from models.forecast.validation import ValidationRules
 
-__all__ = ["ChurnJob", "ForecastJob", "Policy", "RetrainConfig", "Source", "load_retrain_config"]
+__all__ = ["ChurnJob", "ForceChallenger", "ForecastJob", "Policy", "RetrainConfig", "Source", "load_retrain_config"]
 
 JOB_FAMILIES = ("forecast", "churn")
 
@@ -63,12 +63,28 @@ class ChurnJob:
 
 
 @dataclass(frozen=True)
+class ForceChallenger:
+    """``policy.force_challenger_when``: the champion's live figures (``training.retrain.live``)
+    that make it stale, so a challenger passing the data checks replaces it even when it is not
+    better on the gate's fold. Each condition is optional; the forecast ones count once the
+    champion has ``min_periods`` scored actuals, the target one once ``min_resolved`` targets."""
+
+    coverage_below: dict[int, float] = field(default_factory=dict)  # level (50/80/95) -> live coverage floor
+    bias_above: float | None = None  # live bias above this (> 0): forecasts too high
+    bias_below: float | None = None  # live bias below this (< 0): forecasts too low
+    target_brier_above: float | None = None  # Brier score of the probabilities given for resolved targets
+    min_periods: int = 28
+    min_resolved: int = 10
+
+
+@dataclass(frozen=True)
 class Policy:
     """When a challenger replaces the champion (see ``training.retrain.gate``)."""
 
     tolerance: float = 0.05  # challenger median MASE <= champion's x (1 + tolerance)
     auc_tolerance: float = 0.01  # churn: challenger AUC >= champion's - auc_tolerance
     max_level_shift_share: float = 0.2  # more series than this shifting level at once: a broken extract
+    force_challenger_when: ForceChallenger | None = None
 
 
 @dataclass(frozen=True)
@@ -80,6 +96,7 @@ class RetrainConfig:
     policy: Policy = field(default_factory=Policy)
     registry: str | None = None
     dask_scheduler: str | None = None
+    database_url: str | None = None  # the service's database, for the champion's live figures
 
 
 class _Fields:
@@ -177,6 +194,42 @@ def _churn_job(data: object, sources: dict[str, Source]) -> ChurnJob:
     )
 
 
+_FORCE_CONDITIONS = ("coverage_50_below", "coverage_80_below", "coverage_95_below", "bias_above", "bias_below",
+                     "target_brier_above")  # fmt: skip
+
+
+def _force_challenger(data: object) -> ForceChallenger:
+    where = "policy.force_challenger_when"
+    f = _Fields(where, data, {*_FORCE_CONDITIONS, "min_periods", "min_resolved"})
+    if not any(f.data.get(name) is not None for name in _FORCE_CONDITIONS):
+        raise InvalidInput(f"{where}: name at least one condition ({', '.join(_FORCE_CONDITIONS)})")
+    coverage = {}
+    for level in (50, 80, 95):
+        value = f.get(f"coverage_{level}_below", (int, float))
+        if value is not None and not 0 < value <= 1:
+            raise InvalidInput(f"{where}.coverage_{level}_below: must be a share within 0..1, e.g. 0.7, got {value!r}")
+        if value is not None:
+            coverage[level] = float(value)
+    above, below = f.get("bias_above", (int, float)), f.get("bias_below", (int, float))
+    if above is not None and above <= 0:
+        raise InvalidInput(f"{where}.bias_above: must be positive (forecasts too high by this share), got {above!r}")
+    if below is not None and below >= 0:
+        raise InvalidInput(
+            f"{where}.bias_below: must be negative (forecasts too low by this share, e.g. -0.2), got {below!r}"
+        )
+    brier = f.get("target_brier_above", (int, float))
+    if brier is not None and not 0 <= brier < 1:
+        raise InvalidInput(f"{where}.target_brier_above: must be within 0..1 (0.25 is a coin's), got {brier!r}")
+    return ForceChallenger(
+        coverage_below=coverage,
+        bias_above=None if above is None else float(above),
+        bias_below=None if below is None else float(below),
+        target_brier_above=None if brier is None else float(brier),
+        min_periods=f.positive("min_periods", int, 28),
+        min_resolved=f.positive("min_resolved", int, 10),
+    )
+
+
 def load_retrain_config(path: str | Path) -> RetrainConfig:
     """Parse and check ``retrain.yaml``; InvalidInput names the field at fault."""
     p = Path(path)
@@ -186,7 +239,7 @@ def load_retrain_config(path: str | Path) -> RetrainConfig:
         raise InvalidInput(f"cannot read retrain config {str(p)!r}: {exc}") from exc
     except yaml.YAMLError as exc:
         raise InvalidInput(f"{p}: not valid YAML: {exc}") from exc
-    top = _Fields(str(p), data, {"registry", "sources", "jobs", "policy", "dask_scheduler"})
+    top = _Fields(str(p), data, {"registry", "sources", "jobs", "policy", "dask_scheduler", "database_url"})
     raw_sources = top.get("sources", dict, required=True)
     sources = {name: _source(str(name), spec, p.parent) for name, spec in raw_sources.items()}
     jobs = _Fields("jobs", top.get("jobs", dict, required=True), set(JOB_FAMILIES))
@@ -194,11 +247,14 @@ def load_retrain_config(path: str | Path) -> RetrainConfig:
         raise InvalidInput(f"jobs: name at least one of {', '.join(JOB_FAMILIES)}")
     forecast = _forecast_job(jobs.data["forecast"], sources) if jobs.data.get("forecast") is not None else None
     churn = _churn_job(jobs.data["churn"], sources) if jobs.data.get("churn") is not None else None
-    pol = _Fields("policy", top.get("policy", dict, {}), {"tolerance", "auc_tolerance", "max_level_shift_share"})
+    known = {"tolerance", "auc_tolerance", "max_level_shift_share", "force_challenger_when"}
+    pol = _Fields("policy", top.get("policy", dict, {}), known)
+    force = pol.get("force_challenger_when", dict)
     policy = Policy(
         tolerance=float(pol.get("tolerance", (int, float), 0.05)),
         auc_tolerance=float(pol.get("auc_tolerance", (int, float), 0.01)),
         max_level_shift_share=float(pol.get("max_level_shift_share", (int, float), 0.2)),
+        force_challenger_when=None if force is None else _force_challenger(force),
     )
     if policy.tolerance < 0 or policy.auc_tolerance < 0 or not 0 <= policy.max_level_shift_share <= 1:
         raise InvalidInput("policy: tolerance and auc_tolerance must be >= 0, max_level_shift_share within 0..1")
@@ -210,4 +266,5 @@ def load_retrain_config(path: str | Path) -> RetrainConfig:
         policy=policy,
         registry=top.get("registry", str),
         dask_scheduler=top.get("dask_scheduler", str),
+        database_url=top.get("database_url", str),
     )

@@ -19,6 +19,12 @@ rolling origins). A challenger is rejected when
 No new periods since the champion: nothing to do. No champion: the first model is promoted
 without a gate.
 
+A stale champion (its live figures meet ``policy.force_challenger_when``, ``training.retrain.live``)
+gives way to a challenger that passes the data checks even when the error rule would keep it:
+the level-shift rule still applies, and since the error rule is also what catches history
+restated badly, no more than ``policy.max_level_shift_share`` of the series may have restated
+history.
+
 The churn gate
 --------------
 A challenger is rejected when its holdout ROC AUC falls more than ``policy.auc_tolerance`` below
@@ -30,6 +36,7 @@ of a few thousandths.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -89,16 +96,22 @@ def forecast_gate(
     *,
     n_jobs: int,
     scheduler: str | None,
+    model: ForecastModel | None = None,
+    stale: Sequence[str] = (),
 ) -> bool:
     """Compare the challenger configuration with the ``served`` champion on ``frame``; True to promote.
 
     Records the champion, the data changes since its training data and the scores in ``result``
-    (its status becomes ``nothing-to-do`` when no period is new).
+    (its status becomes ``nothing-to-do`` when no period is new). ``model`` is the champion's,
+    when already loaded; ``stale`` the reasons its live figures make it stale
+    (``training.retrain.live``): then the error rule gives way and only the data checks decide.
     """
     result.champion_before, directory, manifest = served
     result.data_changes = data_changes(load_history(directory), frame)
-    model = load_forecast(directory, manifest)
-    return _score_new_periods(frame, freq, config, model, policy, result, n_jobs=n_jobs, scheduler=scheduler)
+    model = model or load_forecast(directory, manifest)
+    return _score_new_periods(
+        frame, freq, config, model, policy, result, n_jobs=n_jobs, scheduler=scheduler, stale=stale
+    )
 
 
 def _score_new_periods(
@@ -111,6 +124,7 @@ def _score_new_periods(
     *,
     n_jobs: int,
     scheduler: str | None,
+    stale: Sequence[str] = (),
 ) -> bool:
     """Score champion and challenger configuration on the periods since the champion; True to promote."""
     ends = {i.series_id: pd.Timestamp(i.history_end) for i in champion.infos}
@@ -140,7 +154,7 @@ def _score_new_periods(
         scale = seasonal_naive_scale(histories[sid], freq.season_length)
         champ = np.asarray(champion.forecast(sid, k, 80.0)["yhat"])
         ratio = float(actual.sum() / max(champ.sum(), 1e-9))
-        row = {
+        row: dict[str, Any] = {
             "series_id": sid,
             "champion_mase": mase(actual, champ, scale),
             "challenger_mase": mase(actual, fit.yhat[:k], scale),
@@ -166,20 +180,39 @@ def _score_new_periods(
         "max_level_shift_share": policy.max_level_shift_share,
     }
     result.data_changes["level_shift_series"] = shifted
+    errors, data = [], []
     if chall_median > champ_median * (1 + policy.tolerance):
-        result.reasons.append(
+        errors.append(
             f"challenger median MASE {chall_median:.3f} exceeds the champion's {champ_median:.3f} x "
             f"(1 + {policy.tolerance:g}) on the {k} periods {result.gate['fold_start']}..{result.gate['fold_end']}"
         )
     if share > policy.max_level_shift_share:
         rows = [r for r in result.per_series if r["level_shift"]][:3]
         examples = ", ".join(f"{r['series_id']} {r['actual_over_forecast']:.0%}" for r in rows)
-        result.reasons.append(
+        data.append(
             f"{len(shifted)} of {len(result.per_series)} series ({share:.0%}) shifted level in the new periods "
             f"(actual total / champion forecast: {examples}, ...), more than policy.max_level_shift_share "
             f"{policy.max_level_shift_share:.0%}: check the extract for missing or zeroed data"
         )
-    return not result.reasons
+    if not stale:
+        result.reasons += errors + data
+        return not result.reasons
+    # A stale champion: the error rule gives way, but it is also what catches history restated
+    # badly, so a forced challenger must show that no more series than max_level_shift_share were.
+    restated = set(result.data_changes["restated_series"]) & set(scored)
+    if len(restated) / len(scored) > policy.max_level_shift_share:
+        data.append(
+            f"{len(restated)} of {len(scored)} series ({len(restated) / len(scored):.0%}) have restated history, "
+            f"more than policy.max_level_shift_share {policy.max_level_shift_share:.0%}: a stale champion gives way "
+            "only to a challenger fitted on a sound extract; check the extract"
+        )
+    result.gate["force_challenger"] = {"stale": list(stale), "error_rule_overridden": bool(errors and not data)}
+    result.reasons += [f"champion is stale: {reason}" for reason in stale]
+    if data:
+        result.reasons += errors + data
+        return False
+    result.reasons += [f"overridden by policy.force_challenger_when: {reason}" for reason in errors]
+    return True
 
 
 def churn_gate(challenger_auc: float, champion_auc: float | None, policy: Policy) -> tuple[dict[str, Any], list[str]]:

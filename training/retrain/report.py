@@ -24,6 +24,7 @@ class JobResult:
     per_series: list[dict[str, Any]] = field(default_factory=list)
     data_changes: dict[str, Any] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
+    live: dict[str, Any] = field(default_factory=dict)  # the champion's live figures (training.retrain.live)
 
 
 def render_summary(meta: dict[str, Any], results: list[JobResult]) -> str:
@@ -37,6 +38,7 @@ def render_summary(meta: dict[str, Any], results: list[JobResult]) -> str:
         lines.append(f"{r.model}: {r.status.upper()}" + (f" {r.version}" if r.version else ""))
         if r.champion_before:
             lines.append(f"  champion before: {r.champion_before}")
+        lines += _live_lines(r.live)
         lines += [f"  reason: {reason}" for reason in r.reasons]
         g = r.gate
         if g and "challenger_roc_auc" in g:
@@ -63,6 +65,27 @@ def render_summary(meta: dict[str, Any], results: list[JobResult]) -> str:
         if r.timings:
             lines.append("  timings: " + ", ".join(f"{k} {v:.1f}" for k, v in r.timings.items()))
     return "\n".join(lines) + "\n"
+
+
+def _live_lines(live: dict[str, Any]) -> list[str]:
+    """The champion's live figures since its promotion (what GET /v1/monitoring answers for its version)."""
+    if not live:
+        return []
+    if live["status"] != "scored":
+        lines = [f"  live: {live['detail']}"]
+    else:
+        f, t = live["forecast"], live["targets"]
+        figure = lambda value, spec: "n/a" if value is None else format(value, spec)  # noqa: E731
+        coverage = ", ".join(f"{level}% {figure(f['coverage'][level], '.3f')}" for level in ("50", "80", "95"))
+        lines = [
+            f"  live since promotion ({live['model_version']}, {live['database']}): {f['periods_scored']} actuals "
+            f"of {f['series']} series scored: coverage {coverage}; bias {figure(f['bias'], '+.3f')}; "
+            f"MASE {figure(f['mase'], '.3f')}; targets resolved {t['resolved']}, "
+            f"hit rate {figure(t['hit_rate'], '.2f')}, Brier {figure(t['brier'], '.3f')}"
+        ]
+    if live.get("verdict"):
+        lines.append(f"  live: {live['verdict']}")
+    return lines
 
 
 def _html(meta: dict[str, Any], results: list[JobResult], summary: str) -> str:

@@ -7,7 +7,9 @@ directory that is published when the run ends, so a killed run leaves no visible
 report or pointer change; the next run deletes what it left (``Registry.begin_run``).
 
 The challenger is stored only when it passes the gate, so a rejected run leaves the registry as
-it was.
+it was. The forecast champion's live figures (its scores in the service's database,
+``training.retrain.live``) are reported, and with ``policy.force_challenger_when`` a stale
+champion gives way to a challenger that passes the data checks.
 
 Exit codes: 0 promoted or nothing to do, 10 a challenger was rejected by the gate, 11 another
 run holds the lock, 3 invalid config or data, 1 a job failed or the run crashed.
@@ -24,13 +26,16 @@ from typing import Any
 import pandas as pd
 
 from models.errors import InvalidInput
+from models.forecast.artifact import load_forecast
+from models.forecast.model import ForecastModel
 from models.forecast.validation import validate_sales
 from models.registry import Registry
 from training.cli import exit_codes
 from training.jobs.forecast import TrainOptions, train_forecast
 from training.load import read_table
-from training.retrain.config import RetrainConfig, Source
+from training.retrain.config import ForceChallenger, RetrainConfig, Source
 from training.retrain.gate import churn_gate, forecast_gate, served_champion
+from training.retrain.live import read_live, stale_reasons, thin_evidence
 from training.retrain.report import JobResult, write_report
 
 __all__ = ["JobResult", "run_retrain"]
@@ -45,7 +50,13 @@ def read_source(source: Source) -> pd.DataFrame:
 
 
 def _run_forecast(
-    config: RetrainConfig, registry: Registry, *, dry_run: bool, n_jobs: int, scheduler: str | None
+    config: RetrainConfig,
+    registry: Registry,
+    *,
+    dry_run: bool,
+    n_jobs: int,
+    scheduler: str | None,
+    database_url: str | None = None,
 ) -> JobResult:
     job = config.forecast
     assert job is not None
@@ -74,6 +85,8 @@ def _run_forecast(
         result.reasons.append("no champion yet: the first model is promoted without a gate")
         passed = True
     else:
+        model = load_forecast(champion[1], champion[2])
+        stale = _live(result, model, config.policy.force_challenger_when, database_url)
         passed = forecast_gate(
             history.frame,
             history.freq,
@@ -83,6 +96,8 @@ def _run_forecast(
             result,
             n_jobs=n_jobs,
             scheduler=scheduler,
+            model=model,
+            stale=stale,
         )
         if result.status == "nothing-to-do":
             return result
@@ -97,6 +112,21 @@ def _run_forecast(
         result.version, result.status = summary.version, "promoted"
     result.timings["total_seconds"] = time.perf_counter() - started
     return result
+
+
+def _live(result: JobResult, model: ForecastModel, when: ForceChallenger | None, database_url: str | None) -> list[str]:
+    """Record the champion's live figures in ``result``; return why they make it stale (if they do)."""
+    if database_url is None:
+        result.live = {"status": "no-database", "detail": "no database URL given", "model_version": model.version}
+    else:
+        result.live = read_live(database_url, model)
+    stale = stale_reasons(result.live, when)
+    if stale:
+        result.live["verdict"] = "stale: a challenger that passes the data checks replaces it"
+    elif when is not None:
+        why = result.live["detail"] or thin_evidence(result.live, when) or "no force_challenger_when condition is met"
+        result.live["verdict"] = f"the usual gate decides: {why}"
+    return stale
 
 
 def _run_churn(config: RetrainConfig, registry: Registry, *, dry_run: bool = False, **_: Any) -> JobResult:
@@ -144,8 +174,11 @@ def run_retrain(
     dry_run: bool = False,
     n_jobs: int = -1,
     scheduler: str | None = None,
+    database_url: str | None = None,
 ) -> tuple[int, Path, list[JobResult]]:
-    """Run every job of ``config`` under the registry's retrain lock; return (exit code, report dir, results)."""
+    """Run every job of ``config`` under the registry's retrain lock; return (exit code, report dir, results).
+
+    ``database_url`` is the service's database, read for the forecast champion's live figures."""
     with registry.retrain_lock():
         for model in ("forecast", "churn"):
             for name in registry.clean_staging(model):
@@ -158,7 +191,9 @@ def run_retrain(
         for name, run in jobs:
             log.info("retrain %s: %s", run_id, name)
             try:
-                results.append(run(config, registry, dry_run=dry_run, n_jobs=n_jobs, scheduler=scheduler))
+                kwargs: dict[str, Any] = {"dry_run": dry_run, "n_jobs": n_jobs, "scheduler": scheduler}
+                kwargs["database_url"] = database_url
+                results.append(run(config, registry, **kwargs))
             except InvalidInput as exc:  # the data or config is at fault: exit 3, reported like the rest
                 results.append(JobResult(name, "invalid-input", [str(exc)]))
             except Exception as exc:  # noqa: BLE001 - one failed job must not stop the others
