@@ -51,6 +51,7 @@ Sales forecasts, target feasibility and KRI alerting from Prophet models trained
 * `GET /v1/series`, `GET /v1/groups`: what the served model covers.
 * `GET /v1/models`: the served model versions, when they were trained, and the last retrain.
 * `POST /v1/actuals`: record sales after training; feasibility then paces targets against them.
+* `GET /v1/plan/{series_id}`, `PUT /v1/plan`: the drivers' plan, and planned values replaced without retraining.
 * `POST /v1/targets/decompose`, `POST|GET|DELETE /v1/targets`: split and register targets.
 * `GET /v1/kri`, `POST /v1/kri/observations`, `GET /v1/alerts`: key risk indicators and their alerts.
 * `POST /v1/churn/score`: calibrated churn probability, risk band and top drivers per customer.
@@ -217,6 +218,7 @@ def create_app(settings: Settings | None = None, metrics: Metrics | None = None)
         api.series,
         api.churn,
         api.actuals,
+        api.plan,
         api.targets,
         api.kri,
         api.alerts,

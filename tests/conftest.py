@@ -62,6 +62,27 @@ def trained_registry(tmp_path_factory, small_sales) -> Registry:
 
 
 @pytest.fixture(scope="session")
+def driver_registry(tmp_path_factory, small_sales) -> Registry:
+    """``trained_registry``'s four stores and options, trained with their promotion plan (``--regressors promo``)."""
+    from models.forecast.drivers import DriverSpec
+    from training.jobs.sample import make_promo_plan
+
+    registry = Registry(tmp_path_factory.mktemp("driver-registry"))
+    options = TrainOptions(
+        horizon=120,
+        n_samples=300,
+        country_holidays="US",
+        calibration_folds=3,
+        group_cols=("region", "store_format"),
+        n_jobs=2,
+        progress=False,
+        drivers=DriverSpec(regressors=("promo",)),
+    )
+    train_forecast(small_sales, registry, options, future=make_promo_plan(seed=7, stores_per_region=1, days=120))
+    return registry
+
+
+@pytest.fixture(scope="session")
 def churn_registry(tmp_path_factory) -> Registry:
     """A churn champion trained on 2,000 sample customers (a few seconds: tiny search budget)."""
     from training.jobs.churn import train_churn

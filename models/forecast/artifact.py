@@ -14,6 +14,9 @@ Artifacts of one version (all covered by the manifest's checksums)::
     prophet/<i>.json   each series' Prophet model, in Prophet's JSON format (never pickle)
     plan.parquet       with drivers only: the plan the forecast was made with (series_id, ds, each
                        regressor, ``is_open`` with --open-col), ``horizon`` rows per series
+    plan_terms.npy     with regressors only: (n_series, 2, horizon) float64, each step's sensitivity to
+                       the regressor effect and unclipped point forecast (``effects.plan_terms``), what
+                       ``models.forecast.scenario`` shifts a changed plan by; older versions lack it
 
 Training writes them into a staging directory (``Registry.stage``); everything else reads them
 through ``load_forecast`` (the served model), ``read_series`` and ``load_history``, on a
@@ -37,6 +40,7 @@ from models.forecast.aggregates import group_members, sum_member_paths
 from models.forecast.contracts import DS, SERIES_ID, Frequency, Y
 from models.forecast.fit import SeriesFit
 from models.forecast.model import ForecastModel, SeriesInfo
+from models.forecast.scenario import Drivers
 
 __all__ = [
     "NpyRows",
@@ -51,7 +55,7 @@ __all__ = [
 
 SERIES, HISTORY, YHAT, PATHS, PROPHET = "series.json", "history.parquet", "yhat.npy", "paths.npy", "prophet"
 CUM_PATHS, GROUP_PATHS, GROUP_KEYS = "cum_paths.npy", "group_paths.npy", "group_paths.json"
-PLAN = "plan.parquet"
+PLAN, PLAN_TERMS = "plan.parquet", "plan_terms.npy"
 
 
 def write_prophet(directory: Path, position: int, model_json: str) -> None:
@@ -182,6 +186,11 @@ def save_forecast(
     if plan is not None:
         plan[plan[SERIES_ID].isin([f.series_id for f in fits])].to_parquet(directory / PLAN, index=False)
     np.save(directory / YHAT, np.stack([f.yhat for f in fits]).astype(np.float64))
+    if plan is not None and fits and all(f.plan_terms is not None for f in fits):
+        np.save(
+            directory / PLAN_TERMS,
+            np.stack([f.plan_terms for f in fits if f.plan_terms is not None]).astype(np.float64),
+        )
     if any(f.paths is not None for f in fits):
         _write_paths(directory, [f.paths for f in fits if f.paths is not None])
     _write_group_paths(directory, infos)
@@ -253,8 +262,19 @@ def load_forecast(directory: Path, manifest: dict[str, Any]) -> ForecastModel:
         infos=infos,
         history=[values[i.series_id] for i in infos],
         yhat=np.load(directory / YHAT),
+        drivers=_drivers(directory, manifest, infos),
         **_path_arrays(directory, manifest),
     )
+
+
+def _drivers(directory: Path, manifest: dict[str, Any], infos: list[SeriesInfo]) -> Drivers | None:
+    """The plan and its shift terms of a version trained with regressors (else None: nothing to change)."""
+    regressors = (manifest.get("drivers") or {}).get("regressors") or []
+    plan = load_plan(directory)
+    if not regressors or plan is None or not (directory / PLAN_TERMS).is_file():
+        return None
+    nonnegative = bool(manifest.get("params", {}).get("nonnegative", True))
+    return Drivers(regressors, plan, np.load(directory / PLAN_TERMS), infos, nonnegative)
 
 
 def _path_arrays(directory: Path, manifest: dict[str, Any]) -> dict[str, Any]:

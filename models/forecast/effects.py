@@ -21,7 +21,7 @@ from models.forecast.scores import seasonal_naive_scale
 if TYPE_CHECKING:
     from prophet import Prophet
 
-__all__ = ["add_regressors", "driver_effect", "open_scale", "regressor_effects"]
+__all__ = ["add_regressors", "driver_effect", "open_scale", "plan_terms", "regressor_effects"]
 
 
 def add_regressors(
@@ -71,6 +71,43 @@ def driver_effect(prediction: pd.DataFrame, multiplicative: bool) -> np.ndarray:
         extra = prediction.get("extra_regressors_multiplicative", pd.Series(0.0, index=prediction.index)).to_numpy()
         return (1.0 + terms) / np.maximum(1.0 + terms - extra, 1e-6)
     return prediction.get("extra_regressors_additive", pd.Series(0.0, index=prediction.index)).to_numpy()
+
+
+def plan_terms(
+    prediction: pd.DataFrame | None,
+    prophet_yhat: np.ndarray,
+    ets_yhat: np.ndarray | None,
+    weight: float,
+    multiplicative: bool,
+    closed: np.ndarray | None,
+) -> np.ndarray:
+    """(2, horizon): what an exact shift of the combined point forecast needs, per horizon step.
+
+    Row 0 is the *sensitivity* b_h, the change of the combined (unclipped) point forecast per unit
+    of regressor effect E_h = sum_r coef_r (x_rh - center_r) (``regressor_effects``' coefficients):
+    additive series 1 (Prophet adds E_h in sales units, and AutoETS gets the same E_h added back);
+    multiplicative ones ``w trend_h + (1 - w) ets_h / (1 + M_h)``, since Prophet's regressors
+    multiply the trend (``yhat = trend (1 + M) + A``, M holding the regressors' E) and AutoETS's
+    forecast was multiplied by ``(1 + M_h) / (1 + M_h - E_h)`` (``driver_effect``). Row 1 is the
+    combined point forecast before the clip at zero. A changed plan then forecasts
+    ``max(0, row1 + b_h * dE_h)``; closed periods have b = 0 and row 1 = 0, so they stay 0.
+    ``prediction`` is Prophet's prediction whose last ``horizon`` rows are the forecast periods.
+    """
+    if prediction is None:
+        raise ValueError("plan_terms needs Prophet's prediction over the horizon")
+    h = prophet_yhat.size
+    tail = prediction.iloc[-h:]
+    if multiplicative:
+        base = weight * tail["trend"].to_numpy(dtype=float)
+        if ets_yhat is not None and weight != 1.0:
+            base = base + (1 - weight) * ets_yhat / np.maximum(1.0 + tail["multiplicative_terms"].to_numpy(), 1e-6)
+    else:
+        base = np.ones(h)
+    raw = prophet_yhat if ets_yhat is None or weight == 1.0 else weight * prophet_yhat + (1 - weight) * ets_yhat
+    terms = np.stack([base, raw]).astype(np.float64)
+    if closed is not None:
+        terms[:, closed[:h]] = 0.0
+    return terms
 
 
 def open_scale(y: np.ndarray, is_open: np.ndarray, season_length: int, log: bool = False) -> float:

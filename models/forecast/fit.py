@@ -31,7 +31,7 @@ import pandas as pd
 
 from models.forecast.contracts import DS, SERIES_ID, Frequency, Y
 from models.forecast.country_holidays import check_country_holidays, period_holidays  # noqa: F401 - moved there
-from models.forecast.effects import add_regressors, driver_effect, open_scale, regressor_effects
+from models.forecast.effects import add_regressors, driver_effect, open_scale, plan_terms, regressor_effects
 from models.forecast.scores import mase, smape
 
 if TYPE_CHECKING:
@@ -147,6 +147,7 @@ class SeriesFit:
     paths: np.ndarray | None = None  # (n_samples, horizon) float32 after calibration
     effects: dict[str, dict[str, object]] = field(default_factory=dict)  # per regressor, see effects.py
     closed: np.ndarray | None = None  # (horizon,) bool: planned closed periods, whose paths are 0
+    plan_terms: np.ndarray | None = None  # (2, horizon) with regressors: effects.plan_terms, for scenarios
 
 
 def make_prophet(freq: Frequency, history: pd.DataFrame, config: ForecastConfig, multiplicative: bool) -> Prophet:
@@ -335,7 +336,8 @@ def fit_series(
     with_ets = config.ensemble and freq.kind in ENSEMBLE_KINDS
     drivers = bool(config.regressors) or not is_open.all()
     in_sample = with_ets and drivers  # AutoETS then fits the driver-adjusted history
-    prophet, p_full, pred_full = _prophet_forecast(history, freq, config, h, multiplicative, plan, in_sample)
+    full = in_sample or bool(config.regressors)  # with regressors the trend is kept for scenarios
+    prophet, p_full, pred_full = _prophet_forecast(history, freq, config, h, multiplicative, plan, full)
     closed = plan[OPEN].to_numpy()[:h] == 0 if plan is not None and OPEN in plan else None
 
     folds = []  # (actual, prophet, ets, naive scale, closed), the most recent origin first
@@ -393,4 +395,5 @@ def fit_series(
         backtest=backtest,
         effects=regressor_effects(prophet, config.regressors, multiplicative) if config.regressors else {},
         closed=closed,
+        plan_terms=plan_terms(pred_full, p_full, e_full, weight, multiplicative, closed) if config.regressors else None,
     )

@@ -17,7 +17,7 @@ import datetime as dt
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -28,6 +28,9 @@ from models.forecast.conditioning import conditioned_sum
 from models.forecast.contracts import DS, Frequency
 from models.forecast.fan import Fan, fan_chart
 from models.forecast.membership import Membership
+
+if TYPE_CHECKING:
+    from models.forecast.scenario import Drivers
 
 __all__ = ["ForecastModel", "PaceSum", "PeriodSum", "Posted", "SeriesInfo"]
 
@@ -105,10 +108,12 @@ class ForecastModel:
         cum: np.ndarray | None = None,
         group_cum: np.ndarray | None = None,
         group_keys: Sequence[Mapping[str, str]] = (),
+        drivers: Drivers | None = None,
     ) -> None:
         """``cum`` (series, horizon + 1, samples), e.g. a read-only map, else built from ``paths`` (series,
         samples, horizon); ``group_cum``: the same for ``group_keys`` (``models.forecast.aggregates``)."""
         self.version = version
+        self.drivers = drivers  # with regressors: the plan and what changes it (models.forecast.scenario)
         self.manifest = manifest
         self.freq = freq
         self.infos = infos

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from models.forecast.model import ForecastModel, PaceSum, Posted
+from models.forecast.scenario import PlanChange, shifted_parts
 from models.planning.feasibility import VerdictCutoffs, assess
 from models.planning.periods import parse_period
 
@@ -35,11 +36,16 @@ def subject_ids(model: ForecastModel, series_id: str | None, group: Mapping[str,
     return model.members(group or {})
 
 
-def period_totals(model: ForecastModel, ids: list[str], start: dt.date, end: dt.date, posted: Posted) -> PaceSum:
+def period_totals(
+    model: ForecastModel, ids: list[str], start: dt.date, end: dt.date, posted: Posted, change: PlanChange | None = None
+) -> PaceSum:
     """Joint samples of ``ids``' total over [start, end], recorded and posted actuals counted.
 
-    What feasibility and the target curve read their answers off, so the two always agree.
+    What feasibility and the target curve read their answers off, so the two always agree. With
+    ``change`` (plan overrides, a scenario) the paths follow the changed plan (``models.forecast.scenario``).
     """
+    if change:
+        return shifted_parts(model, [(ids, start, end)], posted, change)[0]
     if len(ids) == 1 and ids[0] not in posted:
         # The common case stays O(n_samples): one difference of two cumulative rows.
         plain = model.period_sum(ids[0], start, end)
@@ -57,9 +63,10 @@ def pace_answer(
     target: float,
     cutoffs: VerdictCutoffs,
     posted: Posted,
+    change: PlanChange | None = None,
 ) -> dict[str, Any]:
-    """Feasibility and pace fields for ``ids`` summed over [start, end]."""
-    pace = period_totals(model, ids, start, end, posted)
+    """Feasibility and pace fields for ``ids`` summed over [start, end] (under ``change``, if given)."""
+    pace = period_totals(model, ids, start, end, posted, change)
     actual, left = pace.actual, pace.periods_remaining
     result = assess(pace.totals, target, cutoffs)
     remaining_expected = result.expected - actual

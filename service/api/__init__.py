@@ -1,4 +1,4 @@
-"""One APIRouter per resource (series, forecast, fan, feasibility, actuals, targets, churn, kri,
+"""One APIRouter per resource (series, forecast, fan, feasibility, actuals, plan, targets, churn, kri,
 alerts, models, monitoring, health, metrics, admin); ``schemas/`` holds the request and response
 bodies, one module per router.
 """
@@ -16,6 +16,7 @@ from service.api import (
     metrics,
     models,
     monitoring,
+    plan,
     series,
     targets,
 )
@@ -33,6 +34,7 @@ __all__ = [
     "metrics",
     "models",
     "monitoring",
+    "plan",
     "series",
     "targets",
 ]

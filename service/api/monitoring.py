@@ -1,14 +1,13 @@
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
 from models.errors import InvalidInput
 from service.api.churn import churn_monitoring
-from service.api.schemas.common import error_responses
+from service.api.schemas.common import Day, error_responses
 from service.api.schemas.monitoring import MonitoringResponse
 from service.auth import ReadKey
 from service.deps import Accounts, ChurnRecords, Forecasts, Store
@@ -46,7 +45,9 @@ async def monitoring(
         list[str],
         Query(description="only this group, as column:value (repeat for several columns), e.g. region:North"),
     ] = [],  # noqa: B006 - FastAPI copies query defaults
-    since: Annotated[dt.date | None, Query(description="only periods on or after this date (targets: ending)")] = None,
+    since: Annotated[
+        Day | None, Query(description="only periods on or after this date, YYYY-MM-DD (targets: ending)")
+    ] = None,
     model_version: Annotated[
         str | None, Query(description="the scores of this model version (default: the served one)")
     ] = None,

@@ -7,10 +7,13 @@ from typing import Any
 import numpy as np
 from fastapi import APIRouter, Response
 
+from models.forecast.scenario import request_changes, shifted_parts
 from models.planning.decomposition import decompose
+from models.planning.feasibility import assess
 from models.planning.pace import resolve_period, subject_ids
 from models.planning.periods import month_ranges, quarter_ranges
 from models.planning.targets import StoredTarget, target_status
+from service.api.plan import windows
 from service.api.schemas.common import error_responses
 from service.api.schemas.targets import DecomposeRequest, DecomposeResponse, TargetIn, TargetList, TargetStanding
 from service.auth import ReadKey, WriteKey
@@ -22,6 +25,7 @@ router = APIRouter(prefix="/v1/targets", tags=["planning"])
 @router.post(
     "/decompose",
     response_model=DecomposeResponse,
+    response_model_exclude_unset=True,  # baseline and scenario_effect only with a scenario
     responses=error_responses(404, 422, 503),
     summary="Split a total target over series, months or quarters",
 )
@@ -46,8 +50,16 @@ def decompose_target(
         ranges = month_ranges(start, end) if body.by == "month" else quarter_ranges(start, end, fiscal)
         names = [name for name, _ in ranges]
         parts = [(ids, a, b) for _, (a, b) in ranges]
-    sums = model.pace_parts(parts, planning.posted)
+    base, scenario = request_changes(model, planning.plans, ids, windows(body.scenario))
+    change = scenario or base  # the plan as PUT /v1/plan left it, under the scenario if one is given
+    sums = shifted_parts(model, parts, planning.posted, change) if change else model.pace_parts(parts, planning.posted)
     result = decompose(names, np.stack([s.totals for s in sums]), body.target, body.method)
+    extra: dict[str, Any] = {}
+    if scenario is not None:  # the total without the scenario, from the same joint samples
+        plain = shifted_parts(model, parts, planning.posted, base) if base else model.pace_parts(parts, planning.posted)
+        baseline = assess(np.sum([s.totals for s in plain], axis=0), body.target)
+        extra["baseline"] = {k: getattr(baseline, k) for k in ("probability", "expected", "p10", "p50", "p90")}
+        extra["scenario_effect"] = result.total_expected - baseline.expected
     return {
         "period": body.period,
         "start": start.isoformat(),
@@ -63,6 +75,7 @@ def decompose_target(
         "common_probability": None if result.common_probability is None else round(result.common_probability, 4),
         "parts": [p.__dict__ for p in result.parts],
         "model_version": model.version,
+        **extra,
     }
 
 

@@ -1,9 +1,10 @@
-"""Reads and writes of posted sales actuals and registered targets (SQLAlchemy Core, any dialect).
+"""Reads and writes of posted sales actuals, plan overrides and registered targets (SQLAlchemy Core).
 
 Actuals are also held in memory, per series as sorted ``(ordinal day, y)`` lists, because the
 feasibility hot path reads them on every request: the cache is filled at start-up, updated on
 every write in this process, and re-read by ``refresh``, which every process calls on each KRI
 tick (lease holder or not), so actuals posted to one process reach the others within one tick.
+Plan overrides (``PUT /v1/plan``) are cached and refreshed the same way.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from models.errors import InvalidInput, NotFound
 from models.planning.targets import StoredTarget
-from service.db.tables import actuals, targets
+from service.db.tables import actuals, plan_overrides, targets
 from service.db.upsert import insert_on_conflict
 
 __all__ = ["PlanningStore"]
@@ -28,6 +29,7 @@ class PlanningStore:
         self.engine = engine
         self._lock = threading.Lock()
         self._actuals: dict[str, list[tuple[int, float]]] = {}
+        self._plans: dict[str, dict[str, dict[int, float]]] = {}
 
     # --- actuals ------------------------------------------------------------------------------
 
@@ -45,10 +47,34 @@ class PlanningStore:
         with self.engine.connect() as conn:
             for sid, ds, y in conn.execute(select(actuals.c.series_id, actuals.c.ds, actuals.c.y)):
                 loaded.setdefault(sid, []).append((ds.toordinal(), float(y)))
+        plans: dict[str, dict[str, dict[int, float]]] = {}
+        with self.engine.connect() as conn:
+            query = select(
+                plan_overrides.c.series_id, plan_overrides.c.regressor, plan_overrides.c.ds, plan_overrides.c.value
+            )
+            for sid, regressor, ds, value in conn.execute(query):
+                plans.setdefault(sid, {}).setdefault(regressor, {})[ds.toordinal()] = float(value)
         for rows in loaded.values():
             rows.sort()
         with self._lock:
             self._actuals = loaded
+            self._plans = plans
+
+    # --- plan overrides -----------------------------------------------------------------------
+
+    def upsert_plan(self, rows: Sequence[tuple[str, str, dt.date, float]], now: dt.datetime) -> None:
+        """Insert or replace each (series_id, regressor, ds) planned value, all in one transaction."""
+        values = [{"series_id": s, "regressor": r, "ds": d, "value": v, "received_at": now} for s, r, d, v in rows]
+        keys = ["series_id", "regressor", "ds"]
+        stmt = insert_on_conflict(self.engine, plan_overrides, keys, update=["value", "received_at"])
+        with self.engine.begin() as conn:
+            conn.execute(stmt, values)
+        self.refresh()
+
+    @property
+    def plans(self) -> dict[str, dict[str, dict[int, float]]]:
+        """series id -> regressor -> {ordinal day: planned value} replaced after training (a snapshot)."""
+        return self._plans
 
     def change_mark(self) -> tuple[object, ...]:
         """Something that changes whenever any process posts actuals or adds or deletes a target."""
@@ -58,6 +84,7 @@ class PlanningStore:
                     select(func.max(actuals.c.received_at)).scalar_subquery(),
                     select(func.count()).select_from(targets).scalar_subquery(),
                     select(func.max(targets.c.id)).scalar_subquery(),
+                    select(func.max(plan_overrides.c.received_at)).scalar_subquery(),
                 )
             ).one()
         return tuple(marks)

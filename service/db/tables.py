@@ -27,6 +27,7 @@ __all__ = [
     "kri_observations",
     "kri_state",
     "metadata",
+    "plan_overrides",
     "target_forecasts",
     "target_outcomes",
     "targets",
@@ -197,4 +198,17 @@ target_outcomes = Table(
     Column("model_version", String(64), nullable=False),
     Column("resolved_at", DateTime(timezone=True), nullable=False),
     UniqueConstraint("target_name", "registered_at", name="uq_target_outcomes_target"),
+)
+
+# Planned driver values replaced after training (revision 0005_plans, PUT /v1/plan): one value per
+# (series, regressor, period date), applied to the served model's plan where its horizon holds it.
+plan_overrides = Table(
+    "plan_overrides",
+    metadata,
+    Column("series_id", String(256), nullable=False),
+    Column("regressor", String(128), nullable=False),
+    Column("ds", Date, nullable=False),
+    Column("value", Float, nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("series_id", "regressor", "ds", name="uq_plan_overrides_series_regressor_ds"),
 )

@@ -31,6 +31,7 @@ WRITES = {
     ("POST", "/v1/kri/observations"),
     ("POST", "/v1/churn/outcomes"),
     ("POST", "/admin/reload"),
+    ("PUT", "/v1/plan"),
 }
 
 
@@ -48,9 +49,9 @@ def _operations(document: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any
 
 
 @pytest.fixture(scope="module")
-def models_root(trained_registry, churn_registry, tmp_path_factory):
-    root = tmp_path_factory.mktemp("rules")
-    shutil.copytree(trained_registry.root / "forecast", root / "registry" / "forecast")
+def models_root(driver_registry, churn_registry, tmp_path_factory):
+    root = tmp_path_factory.mktemp("rules")  # a forecast model with drivers: the plan routes answer too
+    shutil.copytree(driver_registry.root / "forecast", root / "registry" / "forecast")
     shutil.copytree(churn_registry.root / "churn", root / "registry" / "churn")
     return root
 
@@ -125,7 +126,7 @@ def test_with_reads_open_a_read_ignores_the_key(client):
         ("GET", "/v1/targets/decompose", "POST"),  # a literal path, not the {name} of DELETE /v1/targets/{name}
         ("GET", "/v1/targets/north-q1", "DELETE"),
         ("POST", "/healthz", "GET"),
-        ("DELETE", "/v1/forecast/store-01", "GET"),
+        ("DELETE", "/v1/forecast/store-01", "GET, POST"),
         ("GET", "/v1/feasibility", "POST"),
     ],
 )

@@ -60,6 +60,7 @@ def _customers() -> list[dict[str, Any]]:
 
 
 JAN = {"period": "2027-01"}
+PROMO = {"promo": [{"start": "2027-01-05", "end": "2027-01-18", "value": 1}]}
 TODAY = dt.datetime.now(dt.UTC).date().isoformat()  # churn outcomes: on or after the scores they resolve
 SEEN = list(enumerate(_customers()))  # the customers "churn score" scores
 # In order: later calls see what earlier ones stored (actuals, targets, observations).
@@ -139,6 +140,45 @@ CALLS = [
             "by": "quarter",
         },
     ),
+    Call(
+        "feasibility under a scenario",
+        "POST",
+        "/v1/feasibility",
+        json={"group": {"region": "North"}, **JAN, "target": 4e5, "scenario": PROMO},
+    ),
+    Call(
+        "forecast under a scenario",
+        "POST",
+        "/v1/forecast/{series_id}",
+        params={"series_id": "store-02"},
+        json={"scenario": PROMO, "horizon": 90},
+    ),
+    Call(
+        "decompose under a scenario",
+        "POST",
+        "/v1/targets/decompose",
+        json={"target": 2e6, **JAN, "group": {}, "by": "month", "scenario": PROMO},
+    ),
+    Call("plan", "GET", "/v1/plan/{series_id}", params={"series_id": "store-03"}),
+    Call(
+        "replace planned values",
+        "PUT",
+        "/v1/plan",
+        json={
+            "changes": [
+                {"series_id": "store-03", "regressor": "promo", "start": "2027-01-10", "end": "2027-01-12", "value": 1}
+            ]
+        },
+        headers=WRITE,
+    ),
+    Call("plan with overrides", "GET", "/v1/plan/{series_id}", params={"series_id": "store-03"}),
+    Call(
+        "feasibility with a replaced plan",
+        "POST",
+        "/v1/feasibility",
+        json={"series_id": "store-03", **JAN, "target": 4e5},
+    ),
+    Call("forecast with a replaced plan", "GET", "/v1/forecast/{series_id}", params={"series_id": "store-03"}),
     Call(
         "register series target",
         "POST",
@@ -271,6 +311,32 @@ ERRORS = [
     ),
     Call("decompose, no scope", "POST", "/v1/targets/decompose", json={"target": 1.0, **JAN}, status=422),
     Call(
+        "feasibility, a scenario of an unknown regressor",
+        "POST",
+        "/v1/feasibility",
+        json={"series_id": "store-01", **JAN, "target": 1.0, "scenario": {"price": PROMO["promo"]}},
+        status=422,
+    ),
+    Call("plan, unknown series", "GET", "/v1/plan/{series_id}", params={"series_id": "store-99"}, status=404),
+    Call(
+        "plan, a 0/1 regressor given 0.5",
+        "PUT",
+        "/v1/plan",
+        json={
+            "changes": [
+                {
+                    "series_id": "store-01",
+                    "regressor": "promo",
+                    "start": "2027-01-10",
+                    "end": "2027-01-10",
+                    "value": 0.5,
+                }
+            ]
+        },
+        headers=WRITE,
+        status=422,
+    ),
+    Call(
         "register, a name taken",
         "POST",
         "/v1/targets",
@@ -331,10 +397,11 @@ ERRORS = [
 
 
 @pytest.fixture(scope="module")
-def served(trained_registry, churn_registry, tmp_path_factory):
-    """The OpenAPI document and each call's response, from one app serving a forecast and a churn model."""
+def served(driver_registry, churn_registry, tmp_path_factory):
+    """The OpenAPI document and each call's response, from one app serving a forecast (with drivers) and a churn
+    model."""
     root = tmp_path_factory.mktemp("contract")
-    shutil.copytree(trained_registry.root / "forecast", root / "registry" / "forecast")
+    shutil.copytree(driver_registry.root / "forecast", root / "registry" / "forecast")
     shutil.copytree(churn_registry.root / "churn", root / "registry" / "churn")
     responses: dict[str, httpx.Response] = {}
     with kri_client(root) as client:

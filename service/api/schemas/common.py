@@ -33,6 +33,7 @@ __all__ = [
     "Day",
     "ErrorBody",
     "Integer",
+    "PositiveInteger",
     "Moment",
     "PeriodFields",
     "PeriodName",
@@ -128,6 +129,9 @@ def _moment_text(value: object) -> object:
 
 Day = Annotated[dt.date, Field(strict=False), BeforeValidator(_date_text)]
 Integer = Annotated[int, Field(strict=False), BeforeValidator(_json_integer)]
+# A constraint must come before the BeforeValidator to reach the JSON Schema (after it, pydantic
+# writes an unknown "ge" key that no client reads), so an optional bounded integer is spelled out.
+PositiveInteger = Annotated[int, Field(strict=False, ge=1), BeforeValidator(_json_integer)]
 Moment = Annotated[dt.datetime, Field(strict=False), BeforeValidator(_moment_text)]
 
 # The names models.planning.periods.parse_period reads, as one pattern that Python and the

@@ -9,6 +9,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from service.api.schemas.common import Integer, SubjectFields
+from service.api.schemas.plan import SCENARIO_DESCRIPTION, Scenario, ScenarioBaseline
 
 __all__ = ["Assessment", "CurvePoint", "CurveRequest", "FeasibilityRequest", "FeasibilityResponse"]
 
@@ -24,6 +25,7 @@ class FeasibilityRequest(SubjectFields):
     )
 
     target: float = Field(gt=0, allow_inf_nan=False, description="sales to reach over the period")
+    scenario: Scenario | None = Field(None, description=SCENARIO_DESCRIPTION)
 
 
 class Assessment(BaseModel):
@@ -61,7 +63,10 @@ class _Question(BaseModel):
 # Answer base first: pydantic lays out fields from the last base to the first, so /docs lists the
 # question first, in the order the route writes it. (Docstrings here become the public schema text.)
 class FeasibilityResponse(Assessment, _Question):
-    """The question, its period resolved to dates, then the answer."""
+    """The question, its period resolved to dates, then the answer (under the scenario, if one was given)."""
+
+    baseline: ScenarioBaseline | None = Field(None, description="with a scenario: the answer without it")
+    scenario_effect: float | None = Field(None, description="with a scenario: expected - baseline.expected")
 
 
 class CurveRequest(SubjectFields):

@@ -11,6 +11,7 @@ from pydantic_core import CoreSchema
 
 from service.api.schemas.common import PeriodFields, SubjectFields, require_one_of
 from service.api.schemas.feasibility import Assessment
+from service.api.schemas.plan import SCENARIO_DESCRIPTION, Scenario, ScenarioBaseline
 
 __all__ = [
     "DecomposeRequest",
@@ -83,6 +84,7 @@ class DecomposeRequest(PeriodFields):
     series_ids: list[str] | None = Field(None, min_length=1, description="or an explicit list of series")
     by: Literal["series", "month", "quarter"] = "series"
     method: Literal["proportional", "equal_probability"] = "proportional"
+    scenario: Scenario | None = Field(None, description=SCENARIO_DESCRIPTION)
 
     @model_validator(mode="after")
     def _one_scope(self) -> DecomposeRequest:
@@ -125,3 +127,5 @@ class DecomposeResponse(BaseModel):
     common_probability: float | None = Field(description="equal_probability: the probability every part shares")
     parts: list[DecomposedPart] = Field(description="the parts' targets add up to the total target")
     model_version: str
+    baseline: ScenarioBaseline | None = Field(None, description="with a scenario: the total without it")
+    scenario_effect: float | None = Field(None, description="with a scenario: total expected - baseline.expected")

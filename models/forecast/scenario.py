@@ -1,0 +1,355 @@
+"""Plans and scenarios served without Stan: what a changed plan does to the forecast and its paths.
+
+A version trained with drivers stores, per series and horizon step, the combined point forecast
+before its clip at zero and its *sensitivity* to the regressor effect (``effects.plan_terms``).
+Prophet's regressor terms are linear, so a changed plan (a ``PUT /v1/plan`` override or a request's
+scenario) forecasts exactly ``max(0, raw_h + b_h * sum_r coef_r * (x_new - x_trained))`` without
+refitting anything, for the Prophet member and the AutoETS member alike (AutoETS was given the
+plan's effect the same way; see ``models.forecast.fit``). Closed periods have b = raw = 0 and stay 0.
+
+The calibrated sample paths then follow their point forecast the way calibration built them
+(``models.forecast.calibration``): a multiplicative series' paths are its point forecast times
+standardised log-scale errors, so each step's samples are *scaled* by new / old point forecast,
+which is the paths calibration would have drawn around the new forecast; an additive series'
+paths are the point forecast plus errors, so they are *shifted* by new - old (and clipped at zero
+again). Samples that calibration had clipped at zero are shifted from zero, the one place the
+additive shift is not exact. A scenario's period total is therefore the plain total plus a per
+sample change summed over the changed steps, and a stored group row plus its members' changes.
+
+With posted actuals in the period, posted periods are actuals (no scenario applies to them) and
+the change of the remaining ones is computed on the unconditioned paths: exact for additive series
+(the conditioning moves errors, which a shift leaves alone); for multiplicative ones the
+conditioning factor itself is not applied to the change.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from models.errors import InvalidInput, NotFound
+from models.forecast.contracts import DS, SERIES_ID
+
+if TYPE_CHECKING:
+    from models.forecast.model import ForecastModel, PaceSum, Posted, SeriesInfo
+
+__all__ = [
+    "Drivers",
+    "PlanChange",
+    "Window",
+    "merge_changes",
+    "override_change",
+    "override_rows",
+    "request_changes",
+    "require_drivers",
+    "scenario_change",
+    "shifted_forecast",
+    "shifted_parts",
+]
+
+PlanChange = Mapping[str, Mapping[str, Mapping[int, float]]]  # series id -> regressor -> {horizon step: value}
+Window = tuple[dt.date, dt.date, float]  # inclusive dates and the value the regressor takes there
+RETRAIN = "retrain with sentinel train forecast --regressors {names} (and the plan in --future)"
+
+
+@dataclass(frozen=True)
+class Change:
+    """One series' changed horizon steps: their point forecasts as trained and under the new plan."""
+
+    steps: np.ndarray
+    old: np.ndarray
+    new: np.ndarray
+    multiplicative: bool
+
+
+class Drivers:
+    """The plan a version was trained with and the per-step terms that shift it exactly."""
+
+    def __init__(
+        self,
+        regressors: Sequence[str],
+        plan: pd.DataFrame,
+        terms: np.ndarray,
+        infos: Sequence[SeriesInfo],
+        nonnegative: bool = True,
+    ) -> None:
+        """``plan``: plan.parquet; ``terms`` (n_series, 2, horizon): sensitivity and unclipped forecast."""
+        self.regressors = tuple(regressors)
+        self.terms = terms
+        self.nonnegative = nonnegative
+        horizon = terms.shape[2]
+        by_series = dict(tuple(plan.groupby(SERIES_ID, sort=False)))
+        self.plan = []  # per series: (n_regressors, horizon) planned values
+        for info in infos:
+            rows = by_series[info.series_id].sort_values(DS)
+            self.plan.append(np.stack([rows[r].to_numpy(dtype=float)[:horizon] for r in self.regressors]))
+        self.coef = np.array(
+            [[float(info.effects.get(r, {}).get("coef", 0.0)) for r in self.regressors] for info in infos]
+        )
+        values = plan[list(self.regressors)].to_numpy(dtype=float)
+        # A regressor planned as 0/1 everywhere is a flag (promo, holiday): other values are refused.
+        self.binary = frozenset(r for k, r in enumerate(self.regressors) if np.isin(values[:, k], (0.0, 1.0)).all())
+        self._dates = [pd.DatetimeIndex(by_series[i.series_id][DS]).sort_values() for i in infos]
+
+    def dates(self, i: int) -> list[dt.date]:
+        """The horizon dates of series ``i``, as its plan holds them."""
+        return [d.date() for d in self._dates[i]]
+
+    def forecast_under(self, i: int, values: Mapping[str, Mapping[int, float]]) -> np.ndarray:
+        """Series ``i``'s combined point forecast over the horizon with ``values`` replacing planned ones."""
+        delta = np.zeros(self.terms.shape[2])
+        for k, r in enumerate(self.regressors):
+            for step, x in values.get(r, {}).items():
+                delta[step] += self.coef[i, k] * (x - self.plan[i][k, step])
+        new = self.terms[i, 1] + self.terms[i, 0] * delta
+        return np.clip(new, 0.0, None) if self.nonnegative else new
+
+
+def _steps_of(model: ForecastModel, i: int, start: dt.date, end: dt.date) -> tuple[int, int]:
+    """Horizon steps [a, b) of series ``i`` dated within [start, end] (clipped to the horizon)."""
+    timeline, n_hist = model._timelines[i], len(model._history_cum[i]) - 1
+    a = max(bisect.bisect_left(timeline, start.toordinal()), n_hist) - n_hist
+    b = max(bisect.bisect_right(timeline, end.toordinal()), n_hist) - n_hist
+    return a, b
+
+
+def require_drivers(model: ForecastModel) -> Drivers:
+    """The served model's plan and shift terms; InvalidInput saying to retrain when it has none."""
+    if model.drivers is None:
+        raise InvalidInput(
+            f"the served model ({model.version}) was trained without drivers, so it has no plan to change: "
+            + RETRAIN.format(names="promo,price,...")
+        )
+    return model.drivers
+
+
+def scenario_change(
+    model: ForecastModel, ids: Sequence[str], scenario: Mapping[str, Sequence[Window]], label: str = "scenario"
+) -> dict[str, dict[str, dict[int, float]]]:
+    """The plan change a request's scenario makes for each of ``ids``; every problem named at once.
+
+    Each window sets the regressor over the periods dated within it; windows must lie after every
+    series' history and within its horizon, must not overlap, and a 0/1 regressor takes 0 or 1.
+    """
+    drivers = require_drivers(model)
+    problems: list[str] = []
+    for r in scenario:
+        if r not in drivers.regressors:
+            names = ",".join([*drivers.regressors, r])
+            problems.append(
+                f"{label}.{r}: the model was trained without regressor {r!r} (it has "
+                f"{', '.join(drivers.regressors)}): {RETRAIN.format(names=names)}"
+            )
+    for r, windows in scenario.items():
+        ordered = sorted(range(len(windows)), key=lambda k: windows[k][0])
+        for k, (start, end, value) in enumerate(windows):
+            where = f"{label}.{r}[{k}]"
+            if end < start:
+                problems.append(f"{where}: end {end} is before start {start}")
+            if not math.isfinite(value):
+                problems.append(f"{where}: value must be a finite number, got {value}")
+            elif r in drivers.binary and value not in (0.0, 1.0):
+                problems.append(f"{where}: {r!r} is a 0/1 regressor: value must be 0 or 1, got {value}")
+            for sid in ids:
+                info = model.info(sid)
+                if start.isoformat() <= info.history_end or end.isoformat() > info.horizon_end:
+                    problems.append(
+                        f"{where}: {start}..{end} is not within the forecast horizon of {sid!r} "
+                        f"({info.history_end} < date <= {info.horizon_end}): a plan changes future periods only"
+                    )
+                    break
+        for prev, nxt in zip(ordered, ordered[1:], strict=False):
+            if windows[nxt][0] <= windows[prev][1]:
+                problems.append(f"{label}.{r}[{nxt}] overlaps {label}.{r}[{prev}]: give each period one value")
+    if problems:
+        more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
+        raise InvalidInput("; ".join(problems[:5]) + more)
+    out: dict[str, dict[str, dict[int, float]]] = {}
+    for sid in ids:
+        i = model._position(sid)
+        per = out.setdefault(sid, {})
+        for r, windows in scenario.items():
+            for start, end, value in windows:
+                a, b = _steps_of(model, i, start, end)
+                per.setdefault(r, {}).update(dict.fromkeys(range(a, b), float(value)))
+    return out
+
+
+Overrides = Mapping[str, Mapping[str, Mapping[int, float]]]  # series id -> regressor -> {ordinal day: value}
+
+
+def override_change(
+    model: ForecastModel, overrides: Overrides, ids: Sequence[str]
+) -> dict[str, dict[str, dict[int, float]]]:
+    """The stored plan overrides (``PUT /v1/plan``) of ``ids`` as a plan change of the served model.
+
+    Overrides outside its horizon, or of a regressor it was not trained with, do not apply to it
+    (a retrained model may cover other dates).
+    """
+    drivers = model.drivers
+    out: dict[str, dict[str, dict[int, float]]] = {}
+    if drivers is None or not overrides:
+        return out
+    for sid in ids:
+        regs = overrides.get(sid)
+        if not regs:
+            continue
+        i = model._position(sid)
+        timeline, n_hist = model._timelines[i], len(model._history_cum[i]) - 1
+        for r, days in regs.items():
+            if r not in drivers.regressors:
+                continue
+            for day, value in days.items():
+                pos = bisect.bisect_left(timeline, day)
+                if n_hist <= pos < len(timeline) and timeline[pos] == day:
+                    out.setdefault(sid, {}).setdefault(r, {})[pos - n_hist] = value
+    return out
+
+
+def override_rows(
+    model: ForecastModel, items: Sequence[tuple[str, str, dt.date, dt.date, float]]
+) -> list[tuple[str, str, dt.date, float]]:
+    """(series, regressor, ds, value) rows of ``PUT /v1/plan`` items (series, regressor, start, end, value).
+
+    Validated all at once like a scenario (``scenario_change``), per item; InvalidInput names each
+    problem (``changes[3]: ...``) and that nothing was stored.
+    """
+    problems: list[str] = []
+    rows: dict[tuple[str, str, dt.date], tuple[int, float]] = {}
+    for k, (sid, r, start, end, value) in enumerate(items):
+        try:
+            change = scenario_change(model, [sid], {r: [(start, end, value)]}, label=f"changes[{k}]")
+        except NotFound as exc:  # an unknown series
+            problems.append(f"changes[{k}]: {exc}")
+            continue
+        except InvalidInput as exc:
+            problems.append(str(exc).replace(f"changes[{k}].{r}[0]", f"changes[{k}]"))
+            continue
+        dates = require_drivers(model).dates(model._position(sid))
+        for step in change[sid][r]:
+            key = (sid, r, dates[step])
+            if key in rows:
+                problems.append(f"changes[{k}]: {sid!r} {r} {dates[step]} is also set by changes[{rows[key][0]}]")
+                break
+            rows[key] = (k, value)
+    if problems:
+        more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
+        raise InvalidInput("nothing was stored: " + "; ".join(problems[:5]) + more)
+    return [(sid, r, day, value) for (sid, r, day), (_, value) in rows.items()]
+
+
+def request_changes(
+    model: ForecastModel, overrides: Overrides, ids: Sequence[str], scenario: Mapping[str, Sequence[Window]] | None
+) -> tuple[PlanChange | None, PlanChange | None]:
+    """(baseline, scenario) plan changes of a request: the stored overrides, and the scenario laid over them.
+
+    None where there is nothing to change (no override of ``ids``; no scenario).
+    """
+    base = override_change(model, overrides, ids) or None
+    if scenario is None:
+        return base, None
+    return base, merge_changes(base or {}, scenario_change(model, ids, scenario))
+
+
+def merge_changes(base: PlanChange, top: PlanChange) -> dict[str, dict[str, dict[int, float]]]:
+    """``top`` laid over ``base`` (a scenario over the stored overrides): the later value wins per step."""
+    out = {sid: {r: dict(v) for r, v in regs.items()} for sid, regs in base.items()}
+    for sid, regs in top.items():
+        for r, values in regs.items():
+            out.setdefault(sid, {}).setdefault(r, {}).update(values)
+    return out
+
+
+def _changes(model: ForecastModel, change: PlanChange) -> dict[int, Change]:
+    """Per series position: the steps whose point forecast the change moves."""
+    drivers = require_drivers(model)
+    out = {}
+    for sid, values in change.items():
+        i = model._position(sid)
+        new = drivers.forecast_under(i, values)
+        steps = np.flatnonzero(new != model._yhat[i])
+        if steps.size:
+            out[i] = Change(steps, model._yhat[i, steps], new[steps], model.infos[i].multiplicative)
+    return out
+
+
+def _moved(values: np.ndarray, c: Change, nonnegative: bool) -> np.ndarray:
+    """(k, n) samples (or per-step values) of the changed steps, moved to the new point forecast."""
+    old, new = c.old[:, None], c.new[:, None]
+    if c.multiplicative:
+        return np.where(old > 0, values * (new / np.where(old > 0, old, 1.0)), new + 0.0 * values)
+    moved = values + (new - old)
+    return np.clip(moved, 0.0, None) if nonnegative else moved
+
+
+def shifted_parts(
+    model: ForecastModel,
+    parts: Sequence[tuple[Sequence[str], dt.date, dt.date]],
+    posted: Posted | None,
+    change: PlanChange,
+) -> list[PaceSum]:
+    """``model.pace_parts`` under a changed plan: each part's total plus its members' per-sample change.
+
+    A stored group row is used as it is and its members' changes added to it: the change of a sum
+    is the sum of the changes, sample by sample, so the joint paths stay joint.
+    """
+    from models.forecast.model import PaceSum
+
+    posted = posted or {}
+    moved = _changes(model, change)
+    nonnegative = require_drivers(model).nonnegative
+    out = []
+    for (ids, start, end), pace in zip(parts, model.pace_parts(parts, posted), strict=True):
+        delta = np.zeros(model.n_samples)
+        for sid in ids:
+            i = model._index[sid]
+            c = moved.get(i)
+            if c is None:
+                continue
+            a, b = _steps_of(model, i, start, end)
+            keep = (c.steps >= a) & (c.steps < b)
+            if sid in posted:
+                done = {bisect.bisect_left(model._timelines[i], d) for d, _ in posted[sid]}
+                n_hist = len(model._history_cum[i]) - 1
+                keep &= ~np.isin(c.steps + n_hist, list(done))
+            if keep.any():
+                part = Change(c.steps[keep], c.old[keep], c.new[keep], c.multiplicative)
+                values = model._step_values(i, part.steps)
+                delta += (_moved(values, part, nonnegative) - values).sum(axis=0)
+        out.append(
+            PaceSum(
+                pace.actual, pace.periods_elapsed, pace.periods_remaining, pace.remaining + delta, pace.totals + delta
+            )
+        )
+    return out
+
+
+def shifted_forecast(
+    model: ForecastModel, series_id: str, horizon: int | None, level: float, change: PlanChange
+) -> dict[str, list]:
+    """``model.forecast`` under a changed plan: point forecast and bands moved step by step.
+
+    Moving samples to a new point forecast is monotone at each step (a positive scale or a shift
+    then a clip), so the moved bands are the bands of the moved samples: no quantile is recomputed.
+    """
+    columns = model.forecast(series_id, horizon, level)
+    c = _changes(model, {series_id: change.get(series_id, {})}).get(model._position(series_id))
+    if c is None:
+        return columns
+    nonnegative = require_drivers(model).nonnegative
+    h = len(columns["yhat"])
+    keep = c.steps < h
+    c = Change(c.steps[keep], c.old[keep], c.new[keep], c.multiplicative)
+    out = {k: list(v) for k, v in columns.items()}
+    for key in ("yhat", "lower", "upper"):
+        values = np.asarray(columns[key], dtype=float)
+        values[c.steps] = _moved(values[c.steps][:, None], c, nonnegative)[:, 0]
+        out[key] = values.tolist()
+    return out
