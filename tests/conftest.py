@@ -45,19 +45,24 @@ def small_sales():
     return make_sales(seed=7, stores_per_region=1)
 
 
+def _small_options(**changes: object) -> TrainOptions:
+    """The training options of the session's small registries: 300 paths, US holidays, both groups."""
+    defaults: dict[str, object] = {
+        "horizon": 120,
+        "n_samples": 300,
+        "country_holidays": "US",
+        "calibration_folds": 3,
+        "group_cols": ("region", "store_format"),
+        "n_jobs": 2,
+        "progress": False,
+    }
+    return TrainOptions(**{**defaults, **changes})
+
+
 @pytest.fixture(scope="session")
 def trained_registry(tmp_path_factory, small_sales) -> Registry:
     registry = Registry(tmp_path_factory.mktemp("registry"))
-    options = TrainOptions(
-        horizon=120,
-        n_samples=300,
-        country_holidays="US",
-        calibration_folds=3,
-        group_cols=("region", "store_format"),
-        n_jobs=2,
-        progress=False,
-    )
-    train_forecast(small_sales, registry, options)
+    train_forecast(small_sales, registry, _small_options())
     return registry
 
 
@@ -68,16 +73,7 @@ def driver_registry(tmp_path_factory, small_sales) -> Registry:
     from training.jobs.sample import make_promo_plan
 
     registry = Registry(tmp_path_factory.mktemp("driver-registry"))
-    options = TrainOptions(
-        horizon=120,
-        n_samples=300,
-        country_holidays="US",
-        calibration_folds=3,
-        group_cols=("region", "store_format"),
-        n_jobs=2,
-        progress=False,
-        drivers=DriverSpec(regressors=("promo",)),
-    )
+    options = _small_options(drivers=DriverSpec(regressors=("promo",)))
     train_forecast(small_sales, registry, options, future=make_promo_plan(seed=7, stores_per_region=1, days=120))
     return registry
 
@@ -121,14 +117,5 @@ def held_out_registry(tmp_path_factory, small_sales) -> tuple[Registry, object]:
     days = sorted(small_sales["ds"].unique())
     cut = days[-HELD_OUT_DAYS]
     registry = Registry(tmp_path_factory.mktemp("held-out-registry"))
-    options = TrainOptions(
-        horizon=90,
-        n_samples=300,
-        country_holidays="US",
-        calibration_folds=3,
-        group_cols=("region", "store_format"),
-        n_jobs=2,
-        progress=False,
-    )
-    train_forecast(small_sales[small_sales["ds"] < cut], registry, options)
+    train_forecast(small_sales[small_sales["ds"] < cut], registry, _small_options(horizon=90))
     return registry, small_sales[small_sales["ds"] >= cut].reset_index(drop=True)

@@ -40,11 +40,13 @@ def _by(kri: KriDefinition) -> Sequence[str] | None:
     return [by] if isinstance(by, str) else [str(col) for col in by]
 
 
-class _ForecastSource:
+class _AccountabilitySource:
     def __init__(self, models: ModelStore, accountability: Accountability) -> None:
         self.models = models
         self.accountability = accountability
 
+
+class _ForecastSource(_AccountabilitySource):
     def read(self, kri: KriDefinition) -> list[Reading] | Unavailable:
         model = self.models.forecast
         if model is None:
@@ -80,11 +82,7 @@ class ForecastBias(_ForecastSource):
         return lambda figures: figures.bias
 
 
-class TargetCalibration:
-    def __init__(self, models: ModelStore, accountability: Accountability) -> None:
-        self.models = models
-        self.accountability = accountability
-
+class TargetCalibration(_AccountabilitySource):
     def read(self, kri: KriDefinition) -> list[Reading] | Unavailable:
         model = self.models.forecast
         if model is None:
