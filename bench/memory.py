@@ -2,6 +2,9 @@
 sums built in memory through a float64 temporary) beside the new one (cum_paths.npy and
 group_paths.npy memory-mapped), on the same version in the same run.
 
+Versions no longer store paths.npy, so the old way reads one that the benchmark writes first (the
+differences of cum_paths.npy) into a legacy view of the version under ``--work``.
+
     python bench/memory.py --registry DIR               # the registry's forecast champion
     python bench/memory.py --train-sample 30 --work DIR # sample company, 4 regions x 30 stores, trained first
 
@@ -31,10 +34,11 @@ from pathlib import Path
 
 import numpy as np
 
+from models.checksums import sha256_files
 from models.forecast.artifact import load_forecast
 from models.planning.feasibility import VerdictCutoffs
 from models.planning.pace import pace_answer, subject_ids
-from models.registry import Registry, _sha256_files
+from models.registry import Registry
 
 NEW_FILES = ("cum_paths.npy", "group_paths.npy", "group_paths.json")
 
@@ -63,12 +67,33 @@ def _latency(model, ids: list[str], n: int) -> tuple[float, float]:
     return statistics.median(times), float(np.percentile(times, 99))
 
 
-def _child(root: str, mode: str, calls: int) -> None:
+def _legacy_view(directory: Path, work: Path) -> Path:
+    """``work``/legacy: the version's files (linked) without the new ones, with a paths.npy as before them."""
+    legacy = work / "legacy" / directory.name
+    if not (legacy / "paths.npy").is_file():
+        legacy.mkdir(parents=True, exist_ok=True)
+        for path in directory.iterdir():
+            if path.name not in NEW_FILES and not (legacy / path.name).exists():
+                (legacy / path.name).symlink_to(path.resolve())
+        cum = np.load(directory / "cum_paths.npy", mmap_mode="r")
+        out = np.lib.format.open_memmap(
+            legacy / "paths.tmp.npy", mode="w+", dtype=np.float32, shape=(cum.shape[0], cum.shape[2], cum.shape[1] - 1)
+        )
+        for i in range(cum.shape[0]):
+            out[i] = np.diff(np.asarray(cum[i], dtype=np.float64), axis=0).T
+        out.flush()
+        del out
+        (legacy / "paths.tmp.npy").rename(legacy / "paths.npy")
+    return legacy
+
+
+def _child(root: str, mode: str, calls: int, work: Path) -> None:
     registry = Registry(root)
     version = registry.champion("forecast")
     directory, manifest = registry.open_version("forecast", version)
     if mode == "old":  # as the previous release loads it: the new files unlisted, so never used
         manifest = {**manifest, "files": {k: v for k, v in manifest["files"].items() if k not in NEW_FILES}}
+        directory = _legacy_view(directory, work)
     started = time.perf_counter()
     model = load_forecast(directory, manifest)
     load_s = time.perf_counter() - started
@@ -104,7 +129,7 @@ def _hash_times(directory: Path) -> dict[str, float]:
     cold = os.geteuid() == 0
     for name, run in [
         ("serial 1 MiB loop", lambda: [_old_sha256(p) for p in files]),
-        ("file_digest, threads", lambda: _sha256_files(files)),
+        ("file_digest, threads", lambda: sha256_files(files)),
     ]:
         for state in ("warm", "cold") if cold else ("warm",):
             best = []
@@ -129,7 +154,7 @@ def main() -> None:
     parser.add_argument("--child", choices=["old", "new"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        _child(args.registry, args.child, args.calls)
+        _child(args.registry, args.child, args.calls, args.work)
         return
     sentinel = str(Path(sys.executable).with_name("sentinel"))
     root = args.registry
@@ -156,8 +181,10 @@ def main() -> None:
     for name, seconds in _hash_times(directory).items():
         print(f"  {name:32s} {seconds:6.2f} s")
     runs = {}
+    _legacy_view(directory, args.work)
     for mode in ("old", "new", "old", "new"):  # interleaved; the second of each is reported
         cmd = [sys.executable, __file__, "--registry", root, "--child", mode, "--calls", str(args.calls)]
+        cmd += ["--work", str(args.work)]
         runs[mode] = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
     print("model load (after verification), fresh process each")
     head = ("load s", "peak RSS", "RSS", "RssAnon", "RssFile")

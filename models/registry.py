@@ -4,6 +4,8 @@ Layout::
 
     <root>/<model>/<version>/        immutable: artifacts + manifest.json (SHA-256 of every file)
     <root>/<model>/champion.json     mutable alias: {"version", "previous": [...], "updated_at"}
+    <root>/<model>/.verified/<v>.json which of version v's files were found intact, by signature
+                                     (``models.checksums``), so an unchanged file is not re-hashed
     <root>/<model>/.staging-*/       a version being written; never listed, removed on failure
                                      (a run killed with SIGKILL leaves one: ``clean_staging``)
     <root>/retrain.lock              held by the running ``sentinel retrain`` (``retrain_lock``)
@@ -16,28 +18,27 @@ What a version's artifacts are is its model family's business (``models.forecast
 ``models.churn.artifact``). A version becomes visible only by an atomic ``rename`` of its finished
 staging directory, and the champion switches by an atomic ``os.replace`` of the pointer file, so
 a crashed or failed training run is never seen. ``open_version`` verifies every checksum before
-anything is loaded.
+anything is loaded (re-hashing only files written since they were last found intact).
 """
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
-import hashlib
 import json
 import os
 import secrets
 import shutil
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from models.checksums import checksum_files, verify
 from models.errors import ArtifactIntegrityError, InvalidInput, NoChampion, NotFound, RegistryError, RetrainLocked
 
-__all__ = ["MANIFEST", "Registry", "Staged", "sha256_file"]
+__all__ = ["MANIFEST", "Registry", "Staged"]
 
 MANIFEST = "manifest.json"
 _POINTER = "champion.json"
@@ -45,30 +46,12 @@ _RETRAIN_STATUS = Path("retrain") / "last_success.json"
 _RETRAIN_LOCK = "retrain.lock"
 _RUNS = "runs"
 _RUNNING = ".running-"
-_HASH_THREADS = 4
+_VERIFIED = ".verified"
 
 
 def _new_id() -> str:
     """A version or run id: UTC time to the second, then random hex, so ids sort by creation."""
     return f"{datetime.now(UTC):%Y%m%dT%H%M%S}Z-{secrets.token_hex(3)}"
-
-
-def sha256_file(path: Path) -> str:
-    """Hex SHA-256 of a file, streamed (``hashlib.file_digest``: no per-chunk Python loop)."""
-    with path.open("rb") as fh:
-        return hashlib.file_digest(fh, "sha256").hexdigest()
-
-
-def _sha256_files(paths: list[Path]) -> list[str]:
-    """Checksums of several files, hashed in parallel threads (hashlib releases the GIL).
-
-    A version is a few large arrays and many small files; threads overlap one file's reads with
-    another's hashing, so verification runs at disk speed rather than one core's hashing speed.
-    """
-    if len(paths) < 2:
-        return [sha256_file(p) for p in paths]
-    with ThreadPoolExecutor(max_workers=min(_HASH_THREADS, len(paths))) as pool:
-        return list(pool.map(sha256_file, paths))
 
 
 def _fsync_dir(path: Path) -> None:
@@ -121,8 +104,8 @@ class Registry:
         staged = Staged(model, version, staging, {})
         try:
             yield staged
-            written = [p for p in sorted(staging.rglob("*")) if p.is_file() and p.name != MANIFEST]
-            files = {str(p.relative_to(staging)): h for p, h in zip(written, _sha256_files(written), strict=True)}
+            written = [str(p.relative_to(staging)) for p in sorted(staging.rglob("*")) if p.is_file()]
+            files = checksum_files(staging, [rel for rel in written if rel != MANIFEST], self._record(model, version))
             manifest = {
                 **staged.manifest,
                 "model": model,
@@ -184,6 +167,7 @@ class Registry:
             hidden = base / f".pruned-{version}"
             os.rename(base / version, hidden)
             shutil.rmtree(hidden, ignore_errors=True)
+            self._record(model, version).unlink(missing_ok=True)
         if removed:
             _fsync_dir(base)
         return removed
@@ -280,23 +264,30 @@ class Registry:
         except json.JSONDecodeError as exc:
             raise ArtifactIntegrityError(f"{path} is not valid JSON: refusing to load it") from exc
 
-    def open_version(self, model: str, version: str) -> tuple[Path, dict[str, Any]]:
-        """Verify every artifact of a version against its manifest; return its directory."""
+    def open_version(self, model: str, version: str, full: bool = False) -> tuple[Path, dict[str, Any]]:
+        """Verify every artifact of a version against its manifest; return its directory.
+
+        Files unchanged since they were last found intact (same inode, size, mtime and ctime) are
+        not hashed again unless ``full`` (see ``models.checksums``).
+        """
         manifest = self.manifest(model, version)
         directory = self.version_dir(model, version)
         listed: dict[str, str] = manifest.get("files", {})
         for rel in listed:
             if not (directory / rel).is_file():
                 raise ArtifactIntegrityError(f"{model} {version}: artifact {rel} is missing; refusing to load")
-        actual = _sha256_files([directory / rel for rel in listed])
-        for (rel, expected), got in zip(listed.items(), actual, strict=True):
-            if got != expected:
-                raise ArtifactIntegrityError(
-                    f"{model} {version}: artifact {rel} does not match its SHA-256 in the manifest "
-                    "(changed after training); refusing to load it. Retrain, or roll back with "
-                    "`sentinel registry rollback`."
-                )
+        bad = verify(directory, listed, None if full else self._record(model, version))
+        if bad:
+            raise ArtifactIntegrityError(
+                f"{model} {version}: artifact {bad[0]} does not match its SHA-256 in the manifest "
+                "(changed after training); refusing to load it. Retrain, or roll back with "
+                "`sentinel registry rollback`."
+            )
         return directory, manifest
+
+    def _record(self, model: str, version: str) -> Path:
+        """Which of a version's files were found intact, and their signatures (``models.checksums``)."""
+        return self.root / model / _VERIFIED / f"{version}.json"
 
     def write_retrain_status(self, status: dict[str, Any]) -> None:
         """Record a successful retrain run (``finished_at`` is added) for monitoring to read."""

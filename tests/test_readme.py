@@ -267,7 +267,7 @@ def test_the_checks_catch_a_flag_a_command_or_a_route_that_does_not_exist(parser
         4,
         [
             "README.md:1: `sentinel registry` has no command 'frobnicate' (it has list, champion, show, promote, "
-            "rollback, prune)",
+            "rollback, prune, verify)",
             "README.md:1: `sentinel train forecast` has no flag --no-such-flag",
             "README.md:3: `sentinel kri rules` has no flag --shiny",
             "README.md:7: `sentinel kri rules` has no flag --json (option table)",

@@ -94,7 +94,7 @@ def test_prune_keeps_the_newest_the_champion_and_its_rollback_targets(tmp_path):
     assert removed == versions[2:4]
     assert registry.versions("forecast") == [versions[0], versions[1], versions[4], versions[5]]
     assert registry.rollback("forecast") == versions[0]
-    assert not [p for p in (tmp_path / "forecast").iterdir() if p.name.startswith(".")]
+    assert not [p for p in (tmp_path / "forecast").iterdir() if p.name.startswith((".pruned-", ".staging-"))]
 
 
 def test_prune_refuses_to_keep_nothing(tmp_path):

@@ -5,10 +5,11 @@ Artifacts of one version (all covered by the manifest's checksums)::
     series.json        per series: id, history range, horizon end, backtest metrics
     history.parquet    the validated history (series_id, ds, y)
     yhat.npy           (n_series, horizon) point forecasts
-    paths.npy          (n_series, n_samples, horizon) float32 joint sample paths
-    cum_paths.npy      (n_series, horizon + 1, n_samples) float32 cumulative sums of the paths
-                       (accumulated in float64), memory-mapped by the service; versions written
-                       before it existed lack it and build the same array in memory from paths.npy
+    cum_paths.npy      (n_series, horizon + 1, n_samples) float32 cumulative sums of the joint
+                       sample paths (accumulated in float64), memory-mapped by the service
+    paths.npy          versions written before cum_paths.npy only: (n_series, n_samples, horizon)
+                       float32 joint sample paths, from which the service builds the cumulative sums
+                       in memory (newer versions no longer write it: it doubled the bytes to verify)
     group_paths.npy    (n_groups, horizon + 1, n_samples) float32 cumulative paths of the total and
     group_paths.json   of each one-column group, and those groups in row order (``aggregates``)
     prophet/<i>.json   each series' Prophet model, in Prophet's JSON format (never pickle)
@@ -117,7 +118,7 @@ class NpyRows:
 
 
 class PathWriter:
-    """Writes each series' calibrated paths into paths.npy and cum_paths.npy as they are drawn.
+    """Writes each series' calibrated paths into cum_paths.npy, as cumulative sums, as they are drawn.
 
     Pass it as ``calibrate(..., sink=writer)``: the rows are written straight to the files of the
     staging version (``NpyRows``), so the paths of every series are never held in memory at once;
@@ -125,17 +126,14 @@ class PathWriter:
     """
 
     def __init__(self, directory: Path, n_series: int, n_samples: int, horizon: int) -> None:
-        self._raw = NpyRows(directory / PATHS, (n_series, n_samples, horizon), mode="w")
         self._cum = NpyRows(directory / CUM_PATHS, (n_series, horizon + 1, n_samples), mode="w")
 
     def __call__(self, position: int, paths: np.ndarray) -> None:
-        self._raw.write(position, paths)
         cum = np.zeros((paths.shape[1] + 1, paths.shape[0]), dtype=np.float32)
         cum[1:] = np.cumsum(paths.T, axis=0, dtype=np.float64)  # float64 for one series only
         self._cum.write(position, cum)
 
     def close(self) -> None:
-        self._raw.close()
         self._cum.close()
 
 
@@ -199,7 +197,7 @@ def save_forecast(
 
 
 def _write_paths(directory: Path, paths: Sequence[np.ndarray]) -> None:
-    """paths.npy and cum_paths.npy of paths held in memory, written one series at a time."""
+    """cum_paths.npy of paths held in memory, written one series at a time."""
     writer = PathWriter(directory, len(paths), *paths[0].shape)
     for i, p in enumerate(paths):
         writer(i, p)
@@ -279,7 +277,7 @@ def _drivers(directory: Path, manifest: dict[str, Any], infos: list[SeriesInfo])
 
 def _path_arrays(directory: Path, manifest: dict[str, Any]) -> dict[str, Any]:
     listed = manifest.get("files", {})
-    if CUM_PATHS not in listed:
+    if CUM_PATHS not in listed:  # a version from before cum_paths.npy existed
         return {"paths": np.load(directory / PATHS)}
     # Plain ndarray views of the maps (their base keeps the map open): cheaper to index per request.
     arrays: dict[str, Any] = {"cum": np.asarray(np.load(directory / CUM_PATHS, mmap_mode="r"))}

@@ -7,10 +7,11 @@ import shutil
 import pandas as pd
 import pytest
 
+from models.checksums import sha256_file
 from models.churn.artifact import PIPELINE, load_churn
 from models.churn.features import clean_features
 from models.errors import ArtifactIntegrityError
-from models.registry import MANIFEST, Registry, sha256_file
+from models.registry import MANIFEST, Registry
 from training.jobs.sample import make_customers
 
 

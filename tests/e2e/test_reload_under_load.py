@@ -102,7 +102,7 @@ def test_champion_switch_under_load_drops_no_request_and_a_corrupt_one_is_refuse
 
         clone_version(registry, old, "29990101T000000Z-bad000")
         registry.promote("forecast", "29990101T000000Z-bad000")
-        paths = registry.root / "forecast" / "29990101T000000Z-bad000" / "paths.npy"
+        paths = registry.root / "forecast" / "29990101T000000Z-bad000" / "cum_paths.npy"
         np.save(paths, np.load(paths) * 10)  # edited after promotion: the checksum no longer holds
         body = _reload(url)
         assert body["changed"] is False and body["versions"] == {"forecast": "29990101T000000Z-new000"}

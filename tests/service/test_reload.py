@@ -34,7 +34,7 @@ def test_tampered_new_champion_is_refused_and_the_old_keeps_serving(registry_cop
     with client_for(registry_copy.root) as c:
         clone_version(registry_copy, old, "29990101T000000Z-bad000")
         registry_copy.promote("forecast", "29990101T000000Z-bad000")
-        paths = registry_copy.root / "forecast" / "29990101T000000Z-bad000" / "paths.npy"
+        paths = registry_copy.root / "forecast" / "29990101T000000Z-bad000" / "cum_paths.npy"
         data = np.load(paths)
         data[0] *= 10  # someone edits the forecasts after training
         np.save(paths, data)

@@ -214,10 +214,13 @@ def _build_parser(settings: Settings | None = None) -> argparse.ArgumentParser:
         ("promote", "make a version the champion"),
         ("rollback", "restore the previous champion"),
         ("prune", "delete old versions (never the champion or its rollback targets)"),
+        ("verify", "hash every file of a version (default: all versions) against its manifest"),
     ]:
         p = reg_sub.add_parser(name, help=text)
         if name in {"show", "promote"}:
             p.add_argument("version")
+        if name == "verify":
+            p.add_argument("version", nargs="?", help="one version (default: every version)")
         if name == "prune":
             p.add_argument("--keep", type=int, required=True, help="newest versions to keep (at least 1)")
         p.add_argument("--model", choices=MODEL_FAMILIES, default="forecast", help="model family (default %(default)s)")

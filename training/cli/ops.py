@@ -108,6 +108,11 @@ def registry_command(args: argparse.Namespace) -> int:
         print(f"{args.model} champion is now {args.version}")
     elif args.action == "rollback":
         print(f"{args.model} champion rolled back to {registry.rollback(args.model)}")
+    elif args.action == "verify":  # every file hashed, whatever the record of intact files says
+        versions = [args.version] if args.version else registry.versions(args.model)
+        for version in versions:
+            directory, manifest = registry.open_version(args.model, version, full=True)
+            print(f"{args.model} {version}: {len(manifest.get('files', {}))} files match their SHA-256")
     elif args.action == "prune":
         removed = registry.prune(args.model, args.keep)
         for version in removed:
