@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Drivers",
+    "Overrides",
     "PlanChange",
     "Window",
     "merge_changes",

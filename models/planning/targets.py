@@ -8,6 +8,7 @@ from typing import Any
 
 from models.errors import SentinelError
 from models.forecast.model import ForecastModel, Posted
+from models.forecast.scenario import Overrides, override_change
 from models.planning.feasibility import VerdictCutoffs
 from models.planning.pace import pace_answer, subject_ids
 
@@ -28,9 +29,12 @@ class StoredTarget:
 
 
 def target_status(
-    model: ForecastModel, target: StoredTarget, cutoffs: VerdictCutoffs, posted: Posted
+    model: ForecastModel, target: StoredTarget, cutoffs: VerdictCutoffs, posted: Posted, plans: Overrides | None = None
 ) -> dict[str, Any]:
-    """A registered target with its current probability, verdict and pace (or the reason there is none)."""
+    """A registered target with its current probability, verdict and pace (or the reason there is none).
+
+    Under the stored plan overrides (``PUT /v1/plan``), as ``POST /v1/feasibility`` answers.
+    """
     out: dict[str, Any] = {
         "name": target.name,
         "series_id": target.series_id,
@@ -44,7 +48,8 @@ def target_status(
     }
     try:
         ids = subject_ids(model, target.series_id, target.group)
-        out.update(pace_answer(model, ids, target.start, target.end, target.amount, cutoffs, posted))
+        change = override_change(model, plans, ids) if plans else None
+        out.update(pace_answer(model, ids, target.start, target.end, target.amount, cutoffs, posted, change or None))
         out["model_version"] = model.version
     except SentinelError as exc:  # e.g. a retrained model no longer covers the period
         out["error"] = str(exc)

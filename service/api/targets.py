@@ -115,7 +115,7 @@ def register_target(
     ids = subject_ids(model, target.series_id, target.group)
     model.pace_sum(ids, start, end)
     planning.add_target(target)
-    status = target_status(model, target, cutoffs, planning.posted)
+    status = target_status(model, target, cutoffs, planning.posted, planning.plans)
     accounts.registered(model, target, status)  # the probability stated at registration, kept
     wake.set()
     return status
@@ -128,8 +128,8 @@ def register_target(
     summary="Registered targets with their current probability, verdict and pace",
 )
 def list_targets(_: ReadKey, model: Forecasts, planning: Planning, cutoffs: Cutoffs) -> dict[str, Any]:
-    posted = planning.posted
-    return {"targets": [target_status(model, t, cutoffs, posted) for t in planning.list_targets()]}
+    posted, plans = planning.posted, planning.plans
+    return {"targets": [target_status(model, t, cutoffs, posted, plans) for t in planning.list_targets()]}
 
 
 @router.delete("/{name}", status_code=204, responses=error_responses(404), summary="Remove a registered target")

@@ -176,7 +176,7 @@ class TargetAttainment:
             return Unavailable("no forecast model loaded")
         readings: list[Reading] = []
         for target in targets:
-            status = target_status(model, target, self.cutoffs, self.planning.posted)
+            status = target_status(model, target, self.cutoffs, self.planning.posted, self.planning.plans)
             if "probability" in status:
                 readings.append(({"target": target.name}, float(status["probability"])))
         if not readings:

@@ -137,3 +137,16 @@ def test_a_bad_put_plan_changes_nothing(served, bad):
     assert client.get("/v1/plan/store-02").json()["overrides"] == []
     assert client.post("/v1/feasibility", json=q).json() == before
     assert client.put("/v1/plan", json={"changes": [good]}).status_code == 401  # a write needs the key
+
+
+def test_registered_targets_and_their_kri_hear_the_plan_overrides(served):
+    client, _ = served
+    target = {"name": "store-01-jan", "series_id": "store-01", **JAN, "amount": 4e5}
+    registered = client.post("/v1/targets", json=target, headers=WRITE).json()
+    change = {"series_id": "store-01", "regressor": "promo", "start": "2027-01-05", "end": "2027-01-18", "value": 1}
+    assert client.put("/v1/plan", json={"changes": [change]}, headers=WRITE).status_code == 200
+    asked = client.post("/v1/feasibility", json={"series_id": "store-01", **JAN, "target": 4e5}).json()
+    (standing,) = client.get("/v1/targets").json()["targets"]
+    assert standing["expected"] == pytest.approx(asked["expected"])
+    assert standing["probability"] == pytest.approx(asked["probability"])
+    assert standing["expected"] > registered["expected"] and standing["probability"] >= registered["probability"]
