@@ -34,7 +34,7 @@ run: install
 		echo "No trained forecast model in $(REGISTRY): generating sample data and training (about a minute)"; \
 		$(BIN)/sentinel sample --out $(SAMPLE) && \
 		$(BIN)/sentinel train forecast --data $(SAMPLE)/sales.csv --country-holidays US --group-cols region,store_format \
-			--registry $(REGISTRY) || exit 1; \
+			--regressors promo --future $(SAMPLE)/future.csv --registry $(REGISTRY) || exit 1; \
 	fi
 	@if ! $(BIN)/sentinel registry champion --model churn --registry $(REGISTRY) >/dev/null 2>&1; then \
 		echo "No trained churn model in $(REGISTRY): training on the sample customers (about 15 s)"; \

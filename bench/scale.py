@@ -15,7 +15,9 @@ bound) beside the largest single process, and the driver's peak RssAnon (private
 and shown again when a later run serves that registry with `--registry`.
 
 The service (`sentinel serve`, one worker, on a free port, champion polling every second) is timed
-from process start until GET /readyz answers 200; RssAnon is read from /proc/<pid>/status (summed
+from process start until GET /readyz answers 200 (with `--cold`, after dropping the page cache, so
+verification reads from the disk; the output says how many files the registry's verification
+record held, see ``models.checksums``); RssAnon is read from /proc/<pid>/status (summed
 over the server's process tree). Latency uses bench/serve.py's keep-alive asyncio client, the
 scenarios interleaved over rounds, each figure the median over rounds. The hot reload copies the
 champion's version directory to a new version (fresh files, same bytes) and runs `sentinel
@@ -210,6 +212,16 @@ def _light_load(host: str, port: int, requests: list[bytes], clients: int, stop:
     asyncio.run(main())
 
 
+def _recorded(root: Path) -> str:
+    """How many of the champion's files the registry's verification record vouches for."""
+    registry = Registry(root)
+    version = registry.champion("forecast")
+    listed = registry.manifest("forecast", version)["files"]
+    record = root / "forecast" / ".verified" / f"{version}.json"
+    entries = json.loads(record.read_text()) if record.is_file() else {}
+    return f"{sum(rel in entries for rel in listed)} of {len(listed)} files"
+
+
 def _serve(args: argparse.Namespace, registry: Path) -> dict:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -220,6 +232,9 @@ def _serve(args: argparse.Namespace, registry: Path) -> dict:
         "SENTINEL_DATABASE_URL": f"sqlite:///{(args.work / 'sentinel.db').resolve()}",
     }
     base, host = f"http://127.0.0.1:{port}", "127.0.0.1"
+    out: dict = {"recorded_at_start": _recorded(registry), "cold": False}
+    if args.cold:  # the version read from the disk, as on a node that never held it
+        out["cold"] = subprocess.run("sync && echo 3 > /proc/sys/vm/drop_caches", shell=True).returncode == 0
     started = time.perf_counter()
     proc = subprocess.Popen(
         [SENTINEL, "serve", "--registry", str(registry), "--port", str(port)],
@@ -227,7 +242,6 @@ def _serve(args: argparse.Namespace, registry: Path) -> dict:
         stdout=subprocess.DEVNULL,
         stderr=(args.work / "serve.log").open("w"),
     )
-    out: dict = {}
     try:
         peak_start = 0.0
         while (status := _get(base, "/readyz"))[0] != 200:
@@ -321,6 +335,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--out", type=Path, help="also write the figures as JSON")
+    parser.add_argument("--cold", action="store_true", help="drop the page cache before the server starts (root)")
     args = parser.parse_args()
 
     args.work.mkdir(parents=True, exist_ok=True)
@@ -355,7 +370,9 @@ def main() -> None:
     serve = _serve(args, registry)
     figures["serve"] = serve
     print(
-        f"serving: ready {serve['ready_s']:.1f} s after start; RssAnon {serve['rss_anon_ready_mib']:,.0f} MiB"
+        f"serving ({'page cache dropped first' if serve['cold'] else 'page cache as found'};"
+        f" verification record held {serve['recorded_at_start']} at start)\n"
+        f"  ready {serve['ready_s']:.1f} s after start; RssAnon {serve['rss_anon_ready_mib']:,.0f} MiB"
         f" 3 s after ready (peak while starting {serve['rss_anon_start_peak_mib']:,.0f}),"
         f" {serve['rss_anon_after_load_mib']:,.0f} MiB after the latency runs"
     )

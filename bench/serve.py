@@ -1,5 +1,6 @@
 """Serving benchmark: throughput and p50/p99 latency of /v1/feasibility and /v1/forecast
-beside /healthz on the same server in the same run, at 1 and 16 concurrent clients.
+beside /healthz on the same server in the same run, at 1 and 16 concurrent clients; with a model
+trained with drivers (``--regressors``), /v1/feasibility under a promotion scenario too.
 
     python bench/serve.py                      # starts `sentinel serve` on the registry's champion
     python bench/serve.py --url http://host:port
@@ -80,11 +81,26 @@ def _http(method: str, host: str, path: str, body: dict | None = None) -> bytes:
     return head.encode() + b"\r\n" + data
 
 
+def _regressor(base: str, series_id: str) -> str | None:
+    """The first regressor the served model was trained with (None without drivers)."""
+    try:
+        with urllib.request.urlopen(f"{base}/v1/plan/{series_id}", timeout=10) as r:
+            return next(iter(json.loads(r.read())["points"][0]["values"]), None)
+    except (OSError, StopIteration, KeyError, IndexError):
+        return None
+
+
 def _scenarios(base: str, host: str) -> dict[str, list[bytes]]:
+    """Requests per scenario; with a model trained with drivers, feasibility under a scenario too.
+
+    The scenario sets the first regressor to 1 over two weeks inside each future period (a
+    promotion), so every answer computes its baseline and the shifted paths.
+    """
     with urllib.request.urlopen(f"{base}/v1/series", timeout=10) as r:
         series = json.loads(r.read())["series"]
+    regressor = _regressor(base, series[0]["series_id"])
     rng = random.Random(0)
-    feas, fc = [], []
+    feas, fc, what_if = [], [], []
     for s in series:
         start = np.datetime64(s["history_end"]) + 1
         end = np.datetime64(s["horizon_end"])
@@ -92,8 +108,15 @@ def _scenarios(base: str, host: str) -> dict[str, list[bytes]]:
             a = start + rng.randint(-30, int((end - start).astype(int)) - 91)
             body = {"series_id": s["series_id"], "start": str(a), "end": str(a + 90), "target": 1_500_000}
             feas.append(_http("POST", host, "/v1/feasibility", body))
+            if regressor:
+                window = max(a, start) + rng.randint(0, 60)
+                change = {regressor: [{"start": str(window), "end": str(window + 13), "value": 1}]}
+                what_if.append(_http("POST", host, "/v1/feasibility", {**body, "scenario": change}))
         fc.append(_http("GET", host, f"/v1/forecast/{s['series_id']}?horizon=28&level=80"))
-    return {"/healthz": [_http("GET", host, "/healthz")], "/v1/feasibility": feas, "/v1/forecast": fc}
+    out = {"/healthz": [_http("GET", host, "/healthz")], "/v1/feasibility": feas, "/v1/forecast": fc}
+    if what_if:
+        out["feasibility+scen."] = what_if
+    return out
 
 
 def _wait_ready(base: str, proc: subprocess.Popen | None, attempts: int = 300) -> None:

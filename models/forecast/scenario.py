@@ -290,6 +290,21 @@ def _moved(values: np.ndarray, c: Change, nonnegative: bool) -> np.ndarray:
     return np.clip(moved, 0.0, None) if nonnegative else moved
 
 
+def _delta(values: np.ndarray, c: Change, nonnegative: bool) -> np.ndarray:
+    """(n,) change of the samples' sum over the changed steps: ``(_moved(values) - values).sum(axis=0)``.
+
+    Without a zero point forecast (multiplicative) or a sample pushed below zero (additive), it is
+    one (k,) x (k, n) product or a constant, a tenth of the general case's cost.
+    """
+    if c.multiplicative and bool((c.old > 0).all()):
+        return (c.new / c.old - 1.0) @ values
+    if not c.multiplicative:
+        shift = c.new - c.old
+        if not nonnegative or bool(((values.min(axis=1) + shift) >= 0).all()):
+            return np.full(values.shape[1], float(shift.sum()))
+    return (_moved(values, c, nonnegative) - values).sum(axis=0)
+
+
 def shifted_parts(
     model: ForecastModel,
     parts: Sequence[tuple[Sequence[str], dt.date, dt.date]],
@@ -314,16 +329,15 @@ def shifted_parts(
             c = moved.get(i)
             if c is None:
                 continue
-            a, b = _steps_of(model, i, start, end)
-            keep = (c.steps >= a) & (c.steps < b)
+            a, b = np.searchsorted(c.steps, _steps_of(model, i, start, end))  # c.steps is sorted
+            keep = slice(a, b)
             if sid in posted:
                 done = {bisect.bisect_left(model._timelines[i], d) for d, _ in posted[sid]}
                 n_hist = len(model._history_cum[i]) - 1
-                keep &= ~np.isin(c.steps + n_hist, list(done))
-            if keep.any():
-                part = Change(c.steps[keep], c.old[keep], c.new[keep], c.multiplicative)
-                values = model._step_values(i, part.steps)
-                delta += (_moved(values, part, nonnegative) - values).sum(axis=0)
+                keep = np.flatnonzero(~np.isin(c.steps[a:b] + n_hist, list(done))) + a
+            part = Change(c.steps[keep], c.old[keep], c.new[keep], c.multiplicative)
+            if part.steps.size:
+                delta += _delta(model._step_values(i, part.steps), part, nonnegative)
         out.append(
             PaceSum(
                 pace.actual, pace.periods_elapsed, pace.periods_remaining, pace.remaining + delta, pace.totals + delta
