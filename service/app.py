@@ -212,6 +212,7 @@ def create_app(settings: Settings | None = None, metrics: Metrics | None = None)
     # Starlette matches routes in order: the hot ones first, FastAPI's docs routes last.
     for module in (
         api.feasibility,
+        api.solve,
         api.health,
         api.forecast,
         api.fan,

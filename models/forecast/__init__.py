@@ -31,6 +31,7 @@ _EXPORTS = {
     "PeerForecast": "peers",
     "PeriodScore": "monitoring",
     "PeriodSum": "model",
+    "Overrides": "scenario",
     "PlanChange": "scenario",
     "Posted": "model",
     "Problem": "validation",

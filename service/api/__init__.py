@@ -1,4 +1,4 @@
-"""One APIRouter per resource (series, forecast, fan, feasibility, actuals, plan, targets, churn, kri,
+"""One APIRouter per resource (series, forecast, fan, feasibility, solve, actuals, plan, targets, churn, kri,
 alerts, models, monitoring, health, metrics, admin); ``schemas/`` holds the request and response
 bodies, one module per router.
 """
@@ -18,6 +18,7 @@ from service.api import (
     monitoring,
     plan,
     series,
+    solve,
     targets,
 )
 
@@ -36,5 +37,6 @@ __all__ = [
     "monitoring",
     "plan",
     "series",
+    "solve",
     "targets",
 ]

@@ -147,6 +147,12 @@ CALLS = [
         json={"group": {"region": "North"}, **JAN, "target": 4e5, "scenario": PROMO},
     ),
     Call(
+        "goal seek on a driver",
+        "POST",
+        "/v1/feasibility/solve",
+        json={"series_id": "store-01", **JAN, "target": 4.5e5, "regressor": "promo", "probability": 0.6},
+    ),
+    Call(
         "forecast under a scenario",
         "POST",
         "/v1/forecast/{series_id}",
@@ -315,6 +321,13 @@ ERRORS = [
         "POST",
         "/v1/feasibility",
         json={"series_id": "store-01", **JAN, "target": 1.0, "scenario": {"price": PROMO["promo"]}},
+        status=422,
+    ),
+    Call(
+        "goal seek, a regressor the model lacks",
+        "POST",
+        "/v1/feasibility/solve",
+        json={"series_id": "store-01", **JAN, "target": 1.0, "regressor": "price", "probability": 0.7},
         status=422,
     ),
     Call("plan, unknown series", "GET", "/v1/plan/{series_id}", params={"series_id": "store-99"}, status=404),

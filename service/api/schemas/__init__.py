@@ -53,6 +53,7 @@ from service.api.schemas.monitoring import (
     TargetMonitoring,
 )
 from service.api.schemas.series import GroupList, GroupValue, RegressorEffect, SeriesDetail, SeriesList, SeriesOut
+from service.api.schemas.solve import SolveBounds, SolveRequest, SolveResponse
 from service.api.schemas.targets import (
     DecomposedPart,
     DecomposeRequest,
@@ -133,6 +134,9 @@ __all__ = [
     "SeriesList",
     "SeriesOut",
     "ServedModels",
+    "SolveBounds",
+    "SolveRequest",
+    "SolveResponse",
     "Subject",
     "SubjectFields",
     "TargetIn",
