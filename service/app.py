@@ -46,6 +46,7 @@ Sales forecasts, target feasibility and KRI alerting from Prophet models trained
 
 * `POST /v1/feasibility`: how likely is a sales target over a period?
 * `POST /v1/feasibility/curve`: how likely is each target over a range?
+* `POST /v1/feasibility/solve`: what change of a driver (promotions, a price) would reach a probability?
 * `GET /v1/forecast/{series_id}`: point forecast and interval per period.
 * `POST /v1/fan`: fan chart of a series, a group or the total (history, actuals, 50/80/95% bands).
 * `GET /v1/series`, `GET /v1/groups`: what the served model covers.
