@@ -84,6 +84,7 @@ _EXPORTS = {
     "plan_terms": "effects",
     "pit_histogram": "monitoring",
     "prophet_default": "peers",
+    "prophet_regressors": "peers",
     "read_series": "artifact",
     "relative_spreads": "calibration",
     "request_changes": "scenario",

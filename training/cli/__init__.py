@@ -165,7 +165,12 @@ def _build_parser(settings: Settings | None = None) -> argparse.ArgumentParser:
     _mapping_args(ev)
     ev.add_argument("--horizon", type=int, required=True, help="periods per origin")
     ev.add_argument("--cutoffs", type=int, default=3, help="rolling origins (default %(default)s)")
-    ev.add_argument("--peers", action="store_true", help="also Prophet (defaults), AutoETS and seasonal naive")
+    ev.add_argument(
+        "--peers",
+        action="store_true",
+        help="also Prophet (defaults), AutoETS and seasonal naive; with --regressors also Prophet with them "
+        "(prophet+regressors) and ours without the drivers",
+    )
     ev.add_argument("--complete-only", action="store_true", help="only series observed on every date")
     ev.add_argument("--max-series", type=int, help="evaluate N series, evenly spaced over the sorted ids")
     ev.add_argument("--samples", type=int, default=1000)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from pathlib import Path
 
 from models.forecast.contracts import ColumnMapping
@@ -141,21 +142,20 @@ def _select_series(raw, mapping: ColumnMapping, complete_only: bool, max_series:
 
 
 def evaluate_command(args: argparse.Namespace) -> int:
-    from models.forecast.drivers import validate_drivers
     from models.forecast.fit import ForecastConfig, check_country_holidays
-    from models.forecast.validation import validate_sales
     from training.jobs.evaluate import evaluate, render_table
+    from training.jobs.forecast import TrainOptions
     from training.load import read_table
 
     mapping, rules = _mapping_and_rules(args)
     check_country_holidays(args.country_holidays)
     raw = _select_series(read_table(args.data, mapping), mapping, args.complete_only, args.max_series)
     spec = _driver_spec(args)
-    if spec.active:  # the folds' plans are the drivers' recorded values: no future plan is needed
-        spec.check()
-        history = validate_drivers(raw, mapping, rules, spec, horizon=0).history
-    else:
-        history = validate_sales(raw, mapping, rules)
+    future = _future_table(args, mapping)
+    # Training's own validation: the folds' plans are the drivers' recorded values, so a plan is only
+    # required (and checked over --horizon, as training would) when --future gives one.
+    horizon = args.horizon if future is not None else 0
+    history, _ = TrainOptions(mapping=mapping, rules=rules, horizon=horizon, drivers=spec).validate(raw, future)
     config = ForecastConfig.for_history(
         history,
         horizon=args.horizon,
@@ -164,6 +164,7 @@ def evaluate_command(args: argparse.Namespace) -> int:
         nonnegative=not args.allow_negative,
         regressors=spec.regressors,
     )
+    started = time.perf_counter()
     result = evaluate(
         history,
         args.horizon,
@@ -173,12 +174,21 @@ def evaluate_command(args: argparse.Namespace) -> int:
         n_jobs=args.jobs,
         progress=sys.stderr.isatty(),
     )
+    result.meta["seconds"] = round(time.perf_counter() - started, 1)
+    if spec.active:
+        result.meta["drivers"] = {"regressors": list(spec.regressors), "open_col": spec.open_col}
     meta = result.meta
     print(
         f"{args.data}: {meta['series']} series, {meta['freq']}, horizon {meta['horizon']}, origins {meta['origins']}"
         f" ({meta['series_origins_scored']} series x origins scored, {meta['series_origins_skipped']} too short)"
     )
     print(render_table(result))
+    if spec.active:
+        checked = (
+            f"; the --future plan was validated as training validates it ({args.future})" if future is not None else ""
+        )
+        print(f"drivers: each origin forecast with their recorded values over its window{checked}")
+    print(f"wall time: {meta['seconds']:.1f} s")
     if args.out:
         from training.jobs.plots import write_plots
 
