@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from models.forecast.scenario import Drivers
 
 __all__ = ["ForecastModel", "PaceSum", "PeriodSum", "Posted", "SeriesInfo"]
+_UNIX_EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()  # numpy datetime64[D] counts days from it
 
 Posted = Mapping[str, Sequence[tuple[int, float]]]  # series id -> [(ordinal day, y)] after the history
 BAND_CACHE_SIZE = 1024  # (series, level) interval bands kept for /v1/forecast
@@ -127,12 +128,15 @@ class ForecastModel:
             cum = np.zeros((n_series, horizon + 1, n_samples), dtype=np.float32)
             cum[:, 1:, :] = np.cumsum(paths.transpose(0, 2, 1), axis=1, dtype=np.float64)
         self._cum = cum
-        # Dates as proleptic ordinals in plain lists: bisect on them costs a fraction of numpy
-        # scalar calls, and this is the per-request path.
-        self._timelines = [
-            [d.toordinal() for d in pd.date_range(info.history_start, periods=len(h) + yhat.shape[1], freq=freq.alias)]
-            for info, h in zip(infos, history, strict=True)
-        ]
+        # Ordinals in plain lists for bisect per request; one read-only list per distinct date range.
+        timelines: dict[tuple[str, int], list[int]] = {}
+        self._timelines: list[list[int]] = []
+        for info, h in zip(infos, history, strict=True):
+            key = (info.history_start, len(h) + yhat.shape[1])
+            if key not in timelines:
+                days = pd.date_range(info.history_start, periods=key[1], freq=freq.alias).values.astype("datetime64[D]")
+                timelines[key] = (days.astype(np.int64) + _UNIX_EPOCH_ORDINAL).tolist()
+            self._timelines.append(timelines[key])
         # (series position, level) -> per-step interval bands, oldest evicted first.
         self._band_cache: dict[tuple[int, float], tuple[np.ndarray, np.ndarray]] = {}
         self._band_lock = threading.Lock()
