@@ -15,6 +15,7 @@ import yaml
 
 from models.errors import InvalidInput
 from models.forecast.contracts import ColumnMapping
+from models.forecast.drivers import DriverSpec, parse_fill
 from models.forecast.fit import SeasonalityMode
 from models.forecast.validation import ValidationRules
 
@@ -48,6 +49,17 @@ class ForecastJob:
     country_holidays: str | None = None
     seasonality_mode: SeasonalityMode = "auto"
     ensemble: bool = True
+    drivers: DriverSpec = field(default_factory=DriverSpec)  # regressors, open_col, regressor_fill
+    future: str | None = None  # the plan's path or glob (absolute), read with the source's mapping
+
+    def future_files(self) -> list[Path]:
+        """The files of ``future`` (none without it); InvalidInput when its glob matches nothing."""
+        if self.future is None:
+            return []
+        matches = sorted(glob.glob(self.future)) if glob.has_magic(self.future) else [self.future]
+        if not matches:
+            raise InvalidInput(f"jobs.forecast.future: no file matches {self.future!r}")
+        return [Path(m) for m in matches]
 
 
 @dataclass(frozen=True)
@@ -158,8 +170,35 @@ def _source(name: str, data: object, base: Path) -> Source:
     return Source(name, path, mapping, rules)
 
 
-def _forecast_job(data: object, sources: dict[str, Source]) -> ForecastJob:
+def _drivers(f: _Fields, base: Path) -> tuple[DriverSpec, str | None]:
+    """``regressors`` (a list or a comma string), ``open_col``, ``regressor_fill`` and ``future``."""
+    where = f.where
+    raw = f.get("regressors", (list, str), [])
+    items = raw.split(",") if isinstance(raw, str) else raw
+    if not all(isinstance(c, str) for c in items):
+        raise InvalidInput(f"{where}.regressors: must be column names, e.g. [promo, price], got {raw!r}")
+    regressors = tuple(c.strip() for c in items if c.strip())
+    fill_map = f.get("regressor_fill", dict, {})
+    try:
+        fill = parse_fill(",".join(f"{k}={v}" for k, v in fill_map.items()))
+    except InvalidInput as exc:
+        raise InvalidInput(f'{where}.regressor_fill: {exc}; e.g. {{promo: "0", price: last}}') from exc
+    spec = DriverSpec(regressors=regressors, open_col=f.get("open_col", str), fill=fill)
+    try:
+        spec.check()  # training's own check of a spec that contradicts itself
+    except InvalidInput as exc:
+        raise InvalidInput(f"{where}.regressors: {exc}") from exc
+    future = f.get("future", str)
+    if future is not None and not spec.active:
+        raise InvalidInput(f"{where}.future: holds a plan of drivers: name them with {where}.regressors (or open_col)")
+    if future is not None and not Path(future).is_absolute():
+        future = str(base / future)
+    return spec, future
+
+
+def _forecast_job(data: object, sources: dict[str, Source], base: Path = Path(".")) -> ForecastJob:
     known = {"source", "horizon", "samples", "folds", "country_holidays", "seasonality_mode", "ensemble"}
+    known |= {"regressors", "future", "open_col", "regressor_fill"}
     f = _Fields("jobs.forecast", data, known)
     source = f.get("source", str, required=True)
     if source not in sources:
@@ -175,6 +214,7 @@ def _forecast_job(data: object, sources: dict[str, Source]) -> ForecastJob:
         country_holidays=f.get("country_holidays", str),
         seasonality_mode=mode,
         ensemble=f.get("ensemble", bool, True),
+        **dict(zip(("drivers", "future"), _drivers(f, base), strict=True)),
     )
 
 
@@ -245,7 +285,9 @@ def load_retrain_config(path: str | Path) -> RetrainConfig:
     jobs = _Fields("jobs", top.get("jobs", dict, required=True), set(JOB_FAMILIES))
     if not jobs.data:
         raise InvalidInput(f"jobs: name at least one of {', '.join(JOB_FAMILIES)}")
-    forecast = _forecast_job(jobs.data["forecast"], sources) if jobs.data.get("forecast") is not None else None
+    forecast = (
+        _forecast_job(jobs.data["forecast"], sources, p.parent) if jobs.data.get("forecast") is not None else None
+    )
     churn = _churn_job(jobs.data["churn"], sources) if jobs.data.get("churn") is not None else None
     known = {"tolerance", "auc_tolerance", "max_level_shift_share", "force_challenger_when"}
     pol = _Fields("policy", top.get("policy", dict, {}), known)

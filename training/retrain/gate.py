@@ -143,9 +143,11 @@ def _score_new_periods(
     after = after[after[SERIES_ID].isin(scored)]
     before = frame[frame[SERIES_ID].isin(scored) & (frame[DS] <= frame[SERIES_ID].map(ends))]
     started = time.perf_counter()
-    fits, _ = fit_all(before, freq, replace(config, horizon=k), n_jobs=n_jobs, scheduler=scheduler)
-    result.timings["gate_fit_seconds"] = time.perf_counter() - started
     window = after.groupby(SERIES_ID, sort=False).head(k)
+    drivers = [c for c in frame.columns if c not in (SERIES_ID, DS, Y)]
+    plan = window[[SERIES_ID, DS, *drivers]] if drivers else None  # the fold's plan: what happened, as evaluate
+    fits, _ = fit_all(before, freq, replace(config, horizon=k), n_jobs=n_jobs, scheduler=scheduler, plan=plan)
+    result.timings["gate_fit_seconds"] = time.perf_counter() - started
     actuals = {sid: g[Y].to_numpy(float) for sid, g in window.groupby(SERIES_ID, sort=False)}
     histories = {sid: g[Y].to_numpy(float) for sid, g in before.groupby(SERIES_ID, sort=False)}
     shifted = []

@@ -28,7 +28,6 @@ import pandas as pd
 from models.errors import InvalidInput
 from models.forecast.artifact import load_forecast
 from models.forecast.model import ForecastModel
-from models.forecast.validation import validate_sales
 from models.registry import Registry
 from training.cli import exit_codes
 from training.jobs.forecast import TrainOptions, train_forecast
@@ -64,7 +63,8 @@ def _run_forecast(
     started = time.perf_counter()
     source = config.sources[job.source]
     raw = read_source(source)
-    history = validate_sales(raw, source.mapping, source.rules)
+    files = job.future_files()
+    future = pd.concat([read_table(f, source.mapping) for f in files], ignore_index=True) if files else None
     result.timings["load_validate_seconds"] = time.perf_counter() - started
     options = TrainOptions(
         mapping=source.mapping,
@@ -79,7 +79,9 @@ def _run_forecast(
         progress=False,
         source=source.path,
         scheduler=scheduler,
+        drivers=job.drivers,
     )
+    history, _ = options.validate(raw, future)  # training's own validation, drivers included
     champion = served_champion(registry, "forecast")
     if champion is None:
         result.reasons.append("no champion yet: the first model is promoted without a gate")
@@ -99,6 +101,7 @@ def _run_forecast(
             model=model,
             stale=stale,
         )
+        passed = _drivers_kept(champion[2], job.drivers.regressors, result) and passed
         if result.status == "nothing-to-do":
             return result
     if not passed:
@@ -107,11 +110,26 @@ def _run_forecast(
         result.status = "would-promote"
     else:
         fit_started = time.perf_counter()
-        summary = train_forecast(raw, registry, options)
+        summary = train_forecast(raw, registry, options, future)
         result.timings["train_seconds"] = time.perf_counter() - fit_started
         result.version, result.status = summary.version, "promoted"
     result.timings["total_seconds"] = time.perf_counter() - started
     return result
+
+
+def _drivers_kept(manifest: dict[str, Any], regressors: tuple[str, ...], result: JobResult) -> bool:
+    """False (with the reason) when the champion had regressors the challenger's config does not name:
+    promoting it would answer clients' scenario, plan and goal-seek requests with 422."""
+    had = list((manifest.get("drivers") or {}).get("regressors") or [])
+    missing = [r for r in had if r not in regressors]
+    if not missing:
+        return True
+    result.reasons.append(
+        f"the champion was trained with regressors {', '.join(had)} but the challenger has no "
+        f"{', '.join(missing)}: not promoted, since scenarios, plans and goal seek would answer 422; "
+        f"add them to jobs.forecast.regressors (with a jobs.forecast.future plan)"
+    )
+    return False
 
 
 def _live(result: JobResult, model: ForecastModel, when: ForceChallenger | None, database_url: str | None) -> list[str]:
