@@ -180,6 +180,9 @@ class Registry:
         stale = [p for p in base.iterdir() if p.is_dir() and p.name.startswith((".staging-", ".pruned-"))]
         for path in stale:
             shutil.rmtree(path, ignore_errors=True)
+        for record in (base / _VERIFIED).glob("*.json"):  # a run killed between its record and its rename
+            if not (base / record.stem).is_dir():
+                record.unlink(missing_ok=True)
         return sorted(p.name for p in stale)
 
     # -- retrain runs ------------------------------------------------------------------

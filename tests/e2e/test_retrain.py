@@ -132,7 +132,7 @@ def test_a_killed_run_changes_nothing_and_the_next_run_promotes(registry, sales,
     assert job["status"] == "promoted" and registry.champion("forecast") == job["version"]
     assert registry.versions("forecast") == sorted([*before[0], job["version"]])
     assert job["gate"]["challenger_median_mase"] <= job["gate"]["champion_median_mase"] * 1.05
-    assert not [p for p in staging.iterdir() if p.name.startswith(".")]
+    assert not [p for p in staging.iterdir() if p.name.startswith((".staging-", ".pruned-"))]
     assert registry.retrain_status()["finished_timestamp"] <= time.time()
 
 
