@@ -52,15 +52,25 @@ def test_a_bad_driver_field_is_named(tmp_path, forecast, field):
 
 def test_a_challenger_without_the_champions_regressors_is_refused_naming_them():
     result = JobResult("forecast", "failed")
-    assert not _drivers_kept({"drivers": {"regressors": ["promo", "price"]}}, ("promo",), result)
+    assert not _drivers_kept({"drivers": {"regressors": ["promo", "price"]}}, DriverSpec(("promo",)), result)
     (reason,) = result.reasons
     assert "price" in reason and "jobs.forecast.regressors" in reason
-    assert _drivers_kept({"drivers": None}, (), JobResult("forecast", "failed"))
+    assert _drivers_kept({"drivers": None}, DriverSpec(), JobResult("forecast", "failed"))
+
+
+def test_a_challenger_without_the_champions_open_col_is_refused_naming_it():
+    manifest = {"drivers": {"regressors": [], "open_col": "open"}}
+    result = JobResult("forecast", "failed")
+    assert not _drivers_kept(manifest, DriverSpec(), result)
+    (reason,) = result.reasons
+    assert "jobs.forecast.open_col" in reason and "open" in reason and "exactly 0" in reason
+    assert _drivers_kept(manifest, DriverSpec(open_col="store_open"), JobResult("forecast", "failed"))  # renamed
 
 
 @pytest.fixture(scope="module")
 def promo_champion(tmp_path_factory):
-    """Two sample stores; a champion trained with promo on all but the last 14 days (real fits)."""
+    """Two sample stores closed on Christmas Day; a champion trained with promo and open_col ``open``
+    on all but the last 14 days (real fits)."""
     import pandas as pd
 
     from models.registry import Registry
@@ -70,14 +80,16 @@ def promo_champion(tmp_path_factory):
     root = tmp_path_factory.mktemp("retrain-drivers")
     sales = make_sales(stores_per_region=1)
     sales = sales[sales["series_id"].isin(["store-01", "store-02"])][["series_id", "ds", "y", "promo"]]
+    christmas = pd.to_datetime(sales["ds"]).dt.strftime("%m-%d") == "12-25"
+    sales = sales.assign(y=sales["y"].where(~christmas, 0.0), open=(~christmas).astype(int))
     sales.to_csv(root / "sales.csv", index=False)
     plan = make_promo_plan(stores_per_region=1, days=14)
-    plan[plan["series_id"].isin(["store-01", "store-02"])].to_csv(root / "future.csv", index=False)
+    plan[plan["series_id"].isin(["store-01", "store-02"])].assign(open=1).to_csv(root / "future.csv", index=False)
     dates = pd.to_datetime(sales["ds"])
     cutoff = dates.max() - pd.Timedelta(days=14)
-    old, after = sales[dates <= cutoff], sales[dates > cutoff][["series_id", "ds", "promo"]]
+    old, after = sales[dates <= cutoff], sales[dates > cutoff][["series_id", "ds", "promo", "open"]]
     options = TrainOptions(horizon=14, n_samples=50, calibration_folds=2, n_jobs=1, progress=False)
-    options = replace(options, drivers=DriverSpec(regressors=("promo",)))
+    options = replace(options, drivers=DriverSpec(regressors=("promo",), open_col="open"))
     train_forecast(old, Registry(root / "registry"), options, after)
     return root
 
@@ -105,14 +117,22 @@ def retrain(root, tmp_path, **drivers):
 def test_a_retrain_with_regressors_promotes_a_champion_with_drivers_and_a_plan(promo_champion, tmp_path):
     from models.forecast.artifact import load_plan
 
-    code, registry, job = retrain(promo_champion, tmp_path, regressors="promo", future="future.csv")
+    code, registry, job = retrain(promo_champion, tmp_path, regressors="promo", open_col="open", future="future.csv")
     assert code == 0 and job["status"] == "promoted", job["reasons"]
     assert job["gate"]["fold_periods"] == 14  # the gate fitted the fold with the promo it saw
     directory, manifest = registry.open_version("forecast", registry.champion("forecast"))
     assert manifest["drivers"]["regressors"] == ["promo"] and load_plan(directory) is not None
+    assert manifest["drivers"]["open_col"] == "open"
 
 
 def test_a_retrain_without_the_champions_regressors_is_refused(promo_champion, tmp_path):
     code, registry, job = retrain(promo_champion, tmp_path)
     assert code == 10 and job["status"] == "rejected" and job["version"] is None
     assert any("promo" in r and "jobs.forecast.regressors" in r for r in job["reasons"])
+
+
+def test_a_retrain_without_the_champions_open_col_is_refused(promo_champion, tmp_path):
+    code, registry, job = retrain(promo_champion, tmp_path, regressors="promo", future="future.csv")
+    assert code == 10 and job["status"] == "rejected" and job["version"] is None
+    (reason,) = [r for r in job["reasons"] if "champion was trained with" in r]
+    assert "jobs.forecast.open_col" in reason and "open" in reason

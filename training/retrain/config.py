@@ -7,7 +7,7 @@ before any data is read or anything is fitted.
 from __future__ import annotations
 
 import glob
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -15,9 +15,10 @@ import yaml
 
 from models.errors import InvalidInput
 from models.forecast.contracts import ColumnMapping
-from models.forecast.drivers import DriverSpec, parse_fill
+from models.forecast.drivers import DriverSpec
 from models.forecast.fit import SeasonalityMode
 from models.forecast.validation import ValidationRules
+from training.retrain.drivers_config import DRIVER_KEYS, parse_drivers
 
 __all__ = ["ChurnJob", "ForceChallenger", "ForecastJob", "Policy", "RetrainConfig", "Source", "load_retrain_config"]
 
@@ -170,35 +171,9 @@ def _source(name: str, data: object, base: Path) -> Source:
     return Source(name, path, mapping, rules)
 
 
-def _drivers(f: _Fields, base: Path) -> tuple[DriverSpec, str | None]:
-    """``regressors`` (a list or a comma string), ``open_col``, ``regressor_fill`` and ``future``."""
-    where = f.where
-    raw = f.get("regressors", (list, str), [])
-    items = raw.split(",") if isinstance(raw, str) else raw
-    if not all(isinstance(c, str) for c in items):
-        raise InvalidInput(f"{where}.regressors: must be column names, e.g. [promo, price], got {raw!r}")
-    regressors = tuple(c.strip() for c in items if c.strip())
-    fill_map = f.get("regressor_fill", dict, {})
-    try:
-        fill = parse_fill(",".join(f"{k}={v}" for k, v in fill_map.items()))
-    except InvalidInput as exc:
-        raise InvalidInput(f'{where}.regressor_fill: {exc}; e.g. {{promo: "0", price: last}}') from exc
-    spec = DriverSpec(regressors=regressors, open_col=f.get("open_col", str), fill=fill)
-    try:
-        spec.check()  # training's own check of a spec that contradicts itself
-    except InvalidInput as exc:
-        raise InvalidInput(f"{where}.regressors: {exc}") from exc
-    future = f.get("future", str)
-    if future is not None and not spec.active:
-        raise InvalidInput(f"{where}.future: holds a plan of drivers: name them with {where}.regressors (or open_col)")
-    if future is not None and not Path(future).is_absolute():
-        future = str(base / future)
-    return spec, future
-
-
 def _forecast_job(data: object, sources: dict[str, Source], base: Path = Path(".")) -> ForecastJob:
     known = {"source", "horizon", "samples", "folds", "country_holidays", "seasonality_mode", "ensemble"}
-    known |= {"regressors", "future", "open_col", "regressor_fill"}
+    known |= DRIVER_KEYS
     f = _Fields("jobs.forecast", data, known)
     source = f.get("source", str, required=True)
     if source not in sources:
@@ -206,7 +181,7 @@ def _forecast_job(data: object, sources: dict[str, Source], base: Path = Path(".
     mode = f.get("seasonality_mode", str, "auto")
     if mode not in ("auto", "additive", "multiplicative"):
         raise InvalidInput(f"jobs.forecast.seasonality_mode: must be auto, additive or multiplicative, got {mode!r}")
-    return ForecastJob(
+    job = ForecastJob(
         source=source,
         horizon=f.positive("horizon", int),
         samples=f.positive("samples", int, 1000),
@@ -214,8 +189,9 @@ def _forecast_job(data: object, sources: dict[str, Source], base: Path = Path(".
         country_holidays=f.get("country_holidays", str),
         seasonality_mode=mode,
         ensemble=f.get("ensemble", bool, True),
-        **dict(zip(("drivers", "future"), _drivers(f, base), strict=True)),
     )
+    drivers, future = parse_drivers(f, base)  # read last, as before: the first mistake named stays the same
+    return replace(job, drivers=drivers, future=future)
 
 
 def _churn_job(data: object, sources: dict[str, Source]) -> ChurnJob:

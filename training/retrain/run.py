@@ -27,6 +27,7 @@ import pandas as pd
 
 from models.errors import InvalidInput
 from models.forecast.artifact import load_forecast
+from models.forecast.drivers import DriverSpec
 from models.forecast.model import ForecastModel
 from models.registry import Registry
 from training.cli import exit_codes
@@ -101,7 +102,7 @@ def _run_forecast(
             model=model,
             stale=stale,
         )
-        passed = _drivers_kept(champion[2], job.drivers.regressors, result) and passed
+        passed = _drivers_kept(champion[2], job.drivers, result) and passed
         if result.status == "nothing-to-do":
             return result
     if not passed:
@@ -117,19 +118,29 @@ def _run_forecast(
     return result
 
 
-def _drivers_kept(manifest: dict[str, Any], regressors: tuple[str, ...], result: JobResult) -> bool:
-    """False (with the reason) when the champion had regressors the challenger's config does not name:
-    promoting it would answer clients' scenario, plan and goal-seek requests with 422."""
-    had = list((manifest.get("drivers") or {}).get("regressors") or [])
-    missing = [r for r in had if r not in regressors]
-    if not missing:
-        return True
-    result.reasons.append(
-        f"the champion was trained with regressors {', '.join(had)} but the challenger has no "
-        f"{', '.join(missing)}: not promoted, since scenarios, plans and goal seek would answer 422; "
-        f"add them to jobs.forecast.regressors (with a jobs.forecast.future plan)"
-    )
-    return False
+def _drivers_kept(manifest: dict[str, Any], drivers: DriverSpec, result: JobResult) -> bool:
+    """False (with the reasons) when the challenger's config drops a driver the champion was trained with:
+    its regressors (promoting it would answer clients' scenario, plan and goal-seek requests with 422) or
+    its open_col (closed periods would no longer be forecast as exactly 0)."""
+    had = manifest.get("drivers") or {}
+    reasons: list[str] = []
+    regressors = list(had.get("regressors") or [])
+    missing = [r for r in regressors if r not in drivers.regressors]
+    if missing:
+        reasons.append(
+            f"the champion was trained with regressors {', '.join(regressors)} but the challenger has no "
+            f"{', '.join(missing)}: not promoted, since scenarios, plans and goal seek would answer 422; "
+            f"add them to jobs.forecast.regressors (with a jobs.forecast.future plan)"
+        )
+    open_col = had.get("open_col")
+    if open_col and drivers.open_col is None:
+        reasons.append(
+            f"the champion was trained with open_col {open_col} but the challenger has none: not promoted, "
+            f"since closed periods would be forecast as sales instead of exactly 0; set jobs.forecast.open_col "
+            f"to {open_col} (with its plan over the horizon, e.g. in jobs.forecast.future)"
+        )
+    result.reasons += reasons
+    return not reasons
 
 
 def _live(result: JobResult, model: ForecastModel, when: ForceChallenger | None, database_url: str | None) -> list[str]:
