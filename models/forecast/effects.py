@@ -38,9 +38,14 @@ def add_regressors(
     return active
 
 
-def regressor_effects(prophet: Prophet | None, regressors: tuple[str, ...], multiplicative: bool) -> dict[str, Any]:
+def regressor_effects(
+    prophet: Prophet | None, regressors: tuple[str, ...], multiplicative: bool, left_out: bool = False
+) -> dict[str, Any]:
     """Per regressor: ``mode``, ``coef`` (per unit, Prophet's ``regressor_coefficients``), ``center``,
-    whether it was ``fitted``, and the effect in words ("+21.3% per unit")."""
+    whether it was ``fitted``, and the effect in words ("+21.3% per unit").
+
+    ``left_out``: the series' folds forecast better without the drivers, so none is in its model.
+    """
     from prophet.utilities import regressor_coefficients
 
     mode = "multiplicative" if multiplicative else "additive"
@@ -52,7 +57,14 @@ def regressor_effects(prophet: Prophet | None, regressors: tuple[str, ...], mult
     out: dict[str, Any] = {}
     for r in regressors:
         if r not in table.index:
-            out[r] = {"mode": mode, "coef": 0.0, "center": 0.0, "fitted": False, "effect": "constant: no effect fitted"}
+            why = "left out: the series' folds forecast better without the drivers" if left_out else None
+            out[r] = {
+                "mode": mode,
+                "coef": 0.0,
+                "center": 0.0,
+                "fitted": False,
+                "effect": why or "constant: no effect fitted",
+            }
             continue
         coef, center = float(table.loc[r, "coef"]), float(table.loc[r, "center"])
         text = f"{coef:+.1%} per unit" if mode == "multiplicative" else f"{coef:+,.2f} per unit"

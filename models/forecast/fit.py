@@ -23,15 +23,24 @@ from __future__ import annotations
 import logging
 import math
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
 
-from models.forecast.contracts import DS, SERIES_ID, Frequency, Y
+from models.forecast.components import (  # noqa: F401 - make_prophet, ets_season_length: moved there
+    ETS_WINDOW,
+    OPEN,
+    combine,
+    ets_season_length,
+    ets_with_drivers,
+    make_prophet,
+    prophet_forecast,
+)
+from models.forecast.contracts import SERIES_ID, Frequency, Y
 from models.forecast.country_holidays import check_country_holidays, period_holidays  # noqa: F401 - moved there
-from models.forecast.effects import add_regressors, driver_effect, open_scale, plan_terms, regressor_effects
+from models.forecast.effects import open_scale, plan_terms, regressor_effects
 from models.forecast.scores import mase, smape
 
 if TYPE_CHECKING:
@@ -53,12 +62,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-# Most recent history each component is fitted on: older regimes hurt more than they help
-# (measured on aus_retail: Prophet on the last 10 years has MASE 1.19 vs 1.72 on all 35).
-PROPHET_WINDOW = {"daily": 4 * 365, "weekly": 5 * 52, "monthly": 10 * 12}
-ETS_WINDOW = {"weekly": 5 * 52, "monthly": 10 * 12}
-# Daily series stay Prophet alone: AutoETS cannot see their yearly cycle (season > 24) and a
-# daily fit costs seconds, for little gain next to Prophet's holidays and weekly shape.
 ENSEMBLE_KINDS = frozenset(ETS_WINDOW)
 PROPHET_WEIGHTS = (1.0, 0.5)
 MAX_LOG_SCALE = 0.7  # typical seasonal change of at most ~100% (log 2) for log-scale errors
@@ -68,15 +71,6 @@ SeasonalityMode = Literal["auto", "additive", "multiplicative"]
 def default_folds(n_series: int) -> int:
     """Rolling origins per series: enough that the pooled library holds ~100 error paths."""
     return max(3, min(8, math.ceil(100 / max(n_series, 1))))
-
-
-def ets_season_length(freq: Frequency, n_obs: int) -> int:
-    """The season AutoETS is given, for our ensemble and for the ``auto-ets`` peer alike.
-
-    The frequency's season once ``n_obs`` periods hold two full seasons and two more (the seasonal
-    states need that much to be estimated), else none (1).
-    """
-    return freq.season_length if n_obs >= 2 * freq.season_length + 2 else 1
 
 
 @dataclass(frozen=True)
@@ -150,131 +144,6 @@ class SeriesFit:
     plan_terms: np.ndarray | None = None  # (2, horizon) with regressors: effects.plan_terms, for scenarios
 
 
-def make_prophet(freq: Frequency, history: pd.DataFrame, config: ForecastConfig, multiplicative: bool) -> Prophet:
-    """A Prophet model with defaults that suit the frequency and length of ``history``."""
-    from prophet import Prophet  # heavy import, kept off the serving path
-
-    span_days = (history[DS].iloc[-1] - history[DS].iloc[0]).days
-    model = Prophet(
-        growth="linear",
-        yearly_seasonality=span_days >= 548,  # 1.5 years: enough to see a year's shape once
-        weekly_seasonality=freq.kind == "daily",
-        daily_seasonality=False,
-        seasonality_mode="multiplicative" if multiplicative else "additive",
-        changepoint_prior_scale=config.changepoint_prior_scale,
-        changepoint_range=config.changepoint_range,
-        uncertainty_samples=0,  # the predictive distribution comes from calibration
-    )
-    if config.country_holidays:
-        if freq.kind == "daily":
-            model.add_country_holidays(country_name=config.country_holidays)
-        else:
-            model.holidays = period_holidays(config.country_holidays, freq, history[DS].iloc[0], history[DS].iloc[-1])
-    return model
-
-
-def _future(last: pd.Timestamp, freq: Frequency, horizon: int) -> pd.DatetimeIndex:
-    return pd.date_range(last, periods=horizon + 1, freq=freq.alias)[1:]
-
-
-OPEN = "is_open"  # models.forecast.drivers.OPEN: 1 open, 0 closed (sales known to be 0)
-
-
-def _prophet_forecast(
-    history: pd.DataFrame,
-    freq: Frequency,
-    config: ForecastConfig,
-    horizon: int,
-    multiplicative: bool,
-    plan: pd.DataFrame | None = None,
-    in_sample: bool = False,
-) -> tuple[Prophet, np.ndarray, pd.DataFrame | None]:
-    """Prophet fitted on the recent window of ``history``, its point forecast for ``horizon`` periods
-    (given ``plan``'s regressor values), and with ``in_sample`` its prediction over window + horizon.
-
-    Always optimised with L-BFGS: Prophet picks Newton below 100 periods, which cost 0.36 s
-    against 0.075 s per fold of a 143-week series, for forecasts within 2% of each other (Prophet
-    still falls back to Newton when L-BFGS fails). Closed periods (``is_open`` 0) are not fitted.
-    """
-    recent = history.iloc[-PROPHET_WINDOW[freq.kind] :]
-    prophet = make_prophet(freq, recent, config, multiplicative)
-    fitted = recent[recent[OPEN] == 1] if OPEN in recent else recent
-    active = add_regressors(prophet, fitted, config.regressors, multiplicative) if config.regressors else []
-    prophet.fit(fitted[[DS, Y, *active]], algorithm="LBFGS")
-    future = pd.DataFrame({DS: _future(history[DS].iloc[-1], freq, horizon)})
-    for r in active:
-        future[r] = plan[r].to_numpy(dtype=float)[:horizon] if plan is not None else 0.0
-    if not in_sample:
-        return prophet, prophet.predict(future)["yhat"].to_numpy(), None
-    prediction = prophet.predict(pd.concat([recent[[DS, *active]], future], ignore_index=True))
-    return prophet, prediction["yhat"].to_numpy()[-horizon:], prediction
-
-
-EtsForm = tuple[str, bool, int]  # AutoETS's chosen form ("MAM"), whether damped, and its season length
-
-
-def _ets_forecast(
-    history: pd.DataFrame, freq: Frequency, horizon: int, form: EtsForm | None = None
-) -> tuple[np.ndarray | None, EtsForm | None]:
-    """AutoETS's point forecast (None when it fails) and the form it used.
-
-    ``form`` fixes the form chosen on a longer history of the same season length instead of
-    searching all of them again: 0.012 s against 0.16 s for a 91-week fold, the search being most
-    of AutoETS's cost. A fixed form that fails here falls back to the search.
-    """
-    from statsforecast.models import AutoETS
-
-    y = history[Y].to_numpy(dtype=float)[-ETS_WINDOW[freq.kind] :]
-    season = ets_season_length(freq, len(y))
-    forms: list[tuple[str, bool | None]] = [("ZZZ", None)]
-    if form is not None and form[2] == season:
-        forms.insert(0, (form[0], form[1]))
-    for model, damped in forms:
-        try:
-            ets = AutoETS(season_length=season, model=model, damped=damped).fit(y)
-        except Exception as exc:  # noqa: BLE001 - a failed partner leaves Prophet alone
-            log.debug("AutoETS %s failed (%s)", model, exc)
-            continue
-        components = ets.model_["components"]
-        return ets.predict(h=horizon)["mean"], (components[:3], components[3] != "N", season)
-    return None, form
-
-
-def _ets_with_drivers(
-    history: pd.DataFrame,
-    prediction: pd.DataFrame | None,
-    freq: Frequency,
-    horizon: int,
-    multiplicative: bool,
-    form: EtsForm | None = None,
-) -> tuple[np.ndarray | None, EtsForm | None]:
-    """AutoETS on the driver-adjusted window, its forecast with the plan's effects put back.
-
-    Without a prediction (no drivers) it is ``_ets_forecast`` itself.
-    """
-    if prediction is None:
-        return _ets_forecast(history, freq, horizon, form)
-    n = len(prediction) - horizon
-    recent = history.iloc[-n:]
-    effect = driver_effect(prediction, multiplicative)
-    y = recent[Y].to_numpy(dtype=float)
-    if OPEN in recent:  # closed periods: what Prophet says an open one would have sold
-        y = np.where(recent[OPEN].to_numpy() == 1, y, prediction["yhat"].to_numpy()[:n])
-    adjusted = y / effect[:n] if multiplicative else y - effect[:n]
-    e, form = _ets_forecast(pd.DataFrame({Y: adjusted}), freq, horizon, form)
-    if e is None:
-        return None, form
-    return (e * effect[n:] if multiplicative else e + effect[n:]), form
-
-
-def _combine(
-    p: np.ndarray, e: np.ndarray | None, w: float, nonnegative: bool, closed: np.ndarray | None = None
-) -> np.ndarray:
-    yhat = p if e is None or w == 1.0 else w * p + (1 - w) * e
-    yhat = np.clip(yhat, 0.0, None) if nonnegative else yhat
-    return yhat if closed is None or not closed.any() else np.where(closed[: yhat.size], 0.0, yhat)
-
-
 YEAR = {"daily": 365, "weekly": 52, "monthly": 12}
 
 
@@ -316,6 +185,63 @@ def _comfortably_positive(y: np.ndarray, season_length: int) -> bool:
     return bool((y > 0).all()) and open_scale(y, y > 0, season_length, log=True) <= MAX_LOG_SCALE
 
 
+def _mase_open(actual: np.ndarray, forecast: np.ndarray, scale: float, shut: np.ndarray) -> float:
+    return mase(actual[~shut], forecast[~shut], scale) if (~shut).any() else 0.0
+
+
+@dataclass
+class _Members:
+    """Prophet (and AutoETS) of one series with one set of regressors: the full fit and the folds."""
+
+    regressors: tuple[str, ...]
+    in_sample: bool  # AutoETS fits the driver-adjusted history (drivers or closed periods)
+    prophet: Prophet
+    p_full: np.ndarray
+    prediction: pd.DataFrame | None
+    folds: list[tuple[np.ndarray, np.ndarray, np.ndarray | None, float, np.ndarray]]  # actual, p, e, scale, shut
+
+    @classmethod
+    def fit(
+        cls,
+        history: pd.DataFrame,
+        y: np.ndarray,
+        is_open: np.ndarray,
+        freq: Frequency,
+        config: ForecastConfig,
+        plan: pd.DataFrame | None,
+        multiplicative: bool,
+    ) -> _Members:
+        h = config.horizon
+        with_ets = config.ensemble and freq.kind in ENSEMBLE_KINDS
+        in_sample = with_ets and (bool(config.regressors) or not is_open.all())
+        full = in_sample or plan is not None  # with a plan the trend is kept for scenarios
+        prophet, p_full, prediction = prophet_forecast(history, freq, config, h, multiplicative, plan, full)
+        folds = []  # the most recent origin first
+        form = None  # AutoETS's form is searched on the longest fold, then kept while the season length holds
+        for cut in _fold_cutoffs(len(y), h, config.calibration_folds, freq):
+            train, actual, window = history.iloc[:cut], y[cut : cut + h], history.iloc[cut : cut + h]
+            _, p, pred = prophet_forecast(train, freq, config, len(actual), multiplicative, window, in_sample)
+            e, form = (
+                ets_with_drivers(train, pred, freq, len(actual), multiplicative, form) if with_ets else (None, None)
+            )
+            shut = ~is_open[cut : cut + h]
+            folds.append((actual, p, e, open_scale(y[:cut], is_open[:cut], freq.season_length), shut))
+        return cls(config.regressors, in_sample, prophet, p_full, prediction, folds)
+
+    def weights(self, with_ets: bool) -> list[float]:
+        """The Prophet weights open to this fit: the combination only where AutoETS fitted every fold."""
+        ets_ok = with_ets and all(f[2] is not None for f in self.folds)
+        return [w for w in (PROPHET_WEIGHTS if with_ets else (1.0,)) if w == 1.0 or ets_ok]
+
+    def score(self, weight: float, nonnegative: bool) -> float:
+        """Mean fold MASE of the combination with ``weight`` (0 without folds)."""
+        if not self.folds:
+            return 0.0
+        return float(
+            np.mean([_mase_open(a, combine(p, e, weight, nonnegative, c), s, c) for a, p, e, s, c in self.folds])
+        )
+
+
 def fit_series(
     series_id: str, history: pd.DataFrame, freq: Frequency, config: ForecastConfig, plan: pd.DataFrame | None = None
 ) -> SeriesFit:
@@ -334,49 +260,36 @@ def fit_series(
     )
     h = config.horizon
     with_ets = config.ensemble and freq.kind in ENSEMBLE_KINDS
-    drivers = bool(config.regressors) or not is_open.all()
-    in_sample = with_ets and drivers  # AutoETS then fits the driver-adjusted history
-    full = in_sample or bool(config.regressors)  # with regressors the trend is kept for scenarios
-    prophet, p_full, pred_full = _prophet_forecast(history, freq, config, h, multiplicative, plan, full)
+    # With regressors, the forecaster without them competes too: drivers that do not forecast the
+    # series' own folds better (markdowns on most Walmart departments) are left out of its model.
+    candidates = [
+        _Members.fit(history, y, is_open, freq, replace(config, regressors=r), plan, multiplicative)
+        for r in ([config.regressors, ()] if config.regressors else [()])
+    ]
+    scored = [(m.score(w, config.nonnegative), i, w, m) for i, m in enumerate(candidates) for w in m.weights(with_ets)]
+    _, _, weight, chosen = min(scored, key=lambda t: (t[0], t[1], -t[2]))
+    prophet, p_full, pred_full, folds = chosen.prophet, chosen.p_full, chosen.prediction, chosen.folds
     closed = plan[OPEN].to_numpy()[:h] == 0 if plan is not None and OPEN in plan else None
 
-    folds = []  # (actual, prophet, ets, naive scale, closed), the most recent origin first
-    form = None  # AutoETS's form is searched on the longest fold, then kept while the season length holds
-    for cut in _fold_cutoffs(len(y), h, config.calibration_folds, freq):
-        train, actual, window = history.iloc[:cut], y[cut : cut + h], history.iloc[cut : cut + h]
-        _, p, pred = _prophet_forecast(train, freq, config, len(actual), multiplicative, window, in_sample)
-        e, form = _ets_with_drivers(train, pred, freq, len(actual), multiplicative, form) if with_ets else (None, None)
-        shut = ~is_open[cut : cut + h]
-        folds.append((actual, p, e, open_scale(y[:cut], is_open[:cut], freq.season_length), shut))
-
     def score(a: np.ndarray, f: np.ndarray, s: float, shut: np.ndarray) -> float:
-        return mase(a[~shut], f[~shut], s) if (~shut).any() else 0.0
+        return _mase_open(a, f, s, shut)
 
-    weights = PROPHET_WEIGHTS if with_ets else (1.0,)
-    scores = {
-        w: np.mean([score(a, _combine(p, e, w, config.nonnegative, c), s, c) for a, p, e, s, c in folds])
-        if folds
-        else 0.0
-        for w in weights
-        if all(f[2] is not None for f in folds) or w == 1.0
-    }
-    weight = min(scores, key=lambda w: (scores[w], -w))
     e_full = None
     if weight != 1.0:  # AutoETS on the whole history only for a series whose folds chose the combination
-        e_full, _ = _ets_with_drivers(history, pred_full, freq, h, multiplicative)
+        e_full, _ = ets_with_drivers(history, pred_full if chosen.in_sample else None, freq, h, multiplicative)
         weight = weight if e_full is not None else 1.0
     d_s = open_scale(y, is_open, freq.season_length, log=multiplicative)
     errors = np.full((len(folds), h), np.nan)
     floor = 0.5 * float(y[is_open].min()) if multiplicative else 0.0  # multiplicative: open y all positive
     for k, (actual, p, e, _, shut) in enumerate(folds):
-        combined = _combine(p, e, weight, config.nonnegative, shut)
+        combined = combine(p, e, weight, config.nonnegative, shut)
         errors[k, : len(actual)] = np.where(
             shut, np.nan, standardised_errors(actual, combined, d_s, multiplicative, floor)
         )
     backtest: dict[str, float] = {}
     if folds:
         actual, p, e, scale, shut = folds[0]
-        combined = _combine(p, e, weight, config.nonnegative, shut)
+        combined = combine(p, e, weight, config.nonnegative, shut)
         backtest = {
             "horizon": len(actual),
             "mase": score(actual, combined, scale, shut),
@@ -385,7 +298,7 @@ def fit_series(
     return SeriesFit(
         series_id=series_id,
         model_json=model_to_json(prophet),
-        yhat=_combine(p_full, e_full, weight, config.nonnegative, closed),
+        yhat=combine(p_full, e_full, weight, config.nonnegative, closed),
         errors=errors,
         error_scale=d_s,
         multiplicative=multiplicative,
@@ -393,7 +306,9 @@ def fit_series(
         prophet_weight=weight,
         fit_seconds=time.perf_counter() - started,
         backtest=backtest,
-        effects=regressor_effects(prophet, config.regressors, multiplicative) if config.regressors else {},
+        effects=regressor_effects(prophet, config.regressors, multiplicative, left_out=chosen.regressors == ())
+        if config.regressors
+        else {},
         closed=closed,
         plan_terms=plan_terms(pred_full, p_full, e_full, weight, multiplicative, closed) if config.regressors else None,
     )

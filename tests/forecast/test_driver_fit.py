@@ -80,3 +80,24 @@ def test_closed_periods_forecast_exactly_zero_and_are_never_scored():
     assert fit.multiplicative  # the open days are all positive
     calibrate([fit], n_samples=200, nonnegative=True)
     assert (fit.paths[:, closed] == 0).all() and (fit.paths[:, ~closed] > 0).all()
+
+
+def test_a_driver_that_misleads_the_folds_is_left_out_of_the_series_model():
+    """A column that was 1 in a month of unrelated high sales, and is 1 again in the folds without
+    them: Prophet learns an uplift the folds refute, so the series is forecast without it."""
+    rng = np.random.default_rng(5)
+    ds = pd.date_range("2023-01-02", periods=DAYS + H, freq="D")
+    flag = np.zeros(DAYS + H)
+    flag[100:130] = 1.0  # a month of flagged days that sold 60% more, for another reason
+    flag[DAYS - 40 :] = 1.0  # flagged again from the folds on, selling as usual
+    weekly = 1 + 0.15 * np.sin(2 * np.pi * ds.day_of_week.to_numpy() / 7)
+    y = 1000 * weekly * np.exp(rng.normal(0, 0.03, DAYS + H))
+    y[100:130] *= 1.6
+    frame = pd.DataFrame({"ds": ds, "y": y, "flag": flag})
+    history, plan = frame.iloc[:DAYS].reset_index(drop=True), frame.iloc[DAYS:].reset_index(drop=True)
+    config = ForecastConfig(horizon=H, calibration_folds=2, regressors=("flag",), ensemble=False)
+    fit = fit_series("s", history, Frequency("D"), config, plan)
+    assert fit.effects["flag"]["fitted"] is False and fit.effects["flag"]["coef"] == 0.0
+    assert fit.effects["flag"]["effect"].startswith("left out")
+    assert fit.plan_terms is not None  # scenarios still answer, with no effect
+    assert abs(fit.yhat.mean() / y[DAYS:].mean() - 1) < 0.1  # not the 60% the flag was fitted with

@@ -35,9 +35,19 @@ def test_fit_returns_point_forecast_fold_errors_and_prophet_json(weekly_history)
     assert model_from_json(fit.model_json).history["y"].size == 260
 
 
-def test_daily_series_use_prophet_alone(weekly_history):
-    daily = pd.DataFrame({"ds": pd.date_range("2022-01-01", periods=400), "y": np.linspace(100, 140, 400)})
-    fit = fit_series("d", daily, Frequency("D"), ForecastConfig(horizon=14, calibration_folds=2))
+def test_daily_series_take_autoets_when_their_folds_say_it_follows_the_level_better():
+    """A wandering level (an AR(1) demand shock) is what Prophet's trend misses and AutoETS follows."""
+    rng = np.random.default_rng(3)
+    ds = pd.date_range("2022-01-01", periods=800)
+    shock = np.zeros(800)
+    for i in range(1, 800):
+        shock[i] = 0.97 * shock[i - 1] + rng.normal(0, 0.03)
+    weekly = np.where(ds.day_of_week >= 5, 1.3, 1.0)
+    wandering = pd.DataFrame({"ds": ds, "y": 1000 * weekly * np.exp(shock + rng.normal(0, 0.03, 800))})
+    fit = fit_series("d", wandering, Frequency("D"), ForecastConfig(horizon=14, calibration_folds=3))
+    assert fit.model == "prophet+ets" and fit.prophet_weight == 0.5
+    steady = pd.DataFrame({"ds": ds, "y": 1000 * weekly * np.exp(rng.normal(0, 0.03, 800))})
+    fit = fit_series("d", steady, Frequency("D"), ForecastConfig(horizon=14, calibration_folds=3))
     assert fit.model == "prophet" and fit.prophet_weight == 1.0
 
 

@@ -9,9 +9,10 @@ from prophet.serialize import model_from_json
 from prophet.utilities import regressor_coefficients
 
 from models.forecast.calibration import calibrate
+from models.forecast.components import ets_with_drivers, prophet_forecast
 from models.forecast.contracts import Frequency
 from models.forecast.effects import driver_effect, plan_terms
-from models.forecast.fit import ForecastConfig, _ets_with_drivers, _prophet_forecast, fit_series
+from models.forecast.fit import ForecastConfig, fit_series
 from models.forecast.model import ForecastModel, SeriesInfo
 from models.forecast.scenario import Drivers, scenario_change, shifted_parts
 from models.planning.feasibility import assess
@@ -27,9 +28,12 @@ def _drivers(fit, plan: pd.DataFrame, regressors: tuple[str, ...]) -> Drivers:
 def test_the_shift_reproduces_a_fresh_prophet_predict(mode):
     history, plan = daily_series(seed=3)
     regressors = ("promo", "price")
-    config = ForecastConfig(horizon=H, n_samples=50, calibration_folds=1, regressors=regressors, seasonality_mode=mode)
+    config = ForecastConfig(
+        horizon=H, n_samples=50, calibration_folds=1, regressors=regressors, seasonality_mode=mode, ensemble=False
+    )  # Prophet alone: the combination's shift is the next test's
     fit = fit_series("s", history, Frequency("D"), config, plan)
     assert fit.plan_terms is not None and fit.multiplicative == (mode == "multiplicative")
+    assert fit.model == "prophet" and all(e["fitted"] for e in fit.effects.values())
     drivers = _drivers(fit, plan, regressors)
     np.testing.assert_allclose(drivers.forecast_under(0, {}), fit.yhat, rtol=1e-9)
     promo = 1.0 - plan["promo"].to_numpy()  # every promotion day off, every other day on
@@ -53,15 +57,15 @@ def test_the_shift_is_exact_for_the_prophet_and_autoets_combination():
     frame = pd.DataFrame({"ds": ds, "y": y, "promo": promo})
     history, plan = frame.iloc[:n].reset_index(drop=True), frame.iloc[n:].reset_index(drop=True)
     freq, config = Frequency("W-FRI"), ForecastConfig(horizon=h, regressors=("promo",))
-    prophet, p, pred = _prophet_forecast(history, freq, config, h, True, plan, True)
-    e, _ = _ets_with_drivers(history, pred, freq, h, True)
+    prophet, p, pred = prophet_forecast(history, freq, config, h, True, plan, True)
+    e, _ = ets_with_drivers(history, pred, freq, h, True)
     terms = plan_terms(pred, p, e, 0.5, True, None)
     per_unit = float(regressor_coefficients(prophet)["coef"].iloc[0])  # Prophet's standardisation undone
     assert prophet.extra_regressors["promo"]["mode"] == "multiplicative"
     new_promo = np.ones(h)
     recent = history.iloc[-len(pred) + h :]
     pred_new = prophet.predict(pd.concat([recent[["ds", "promo"]], plan[["ds"]].assign(promo=new_promo)]))
-    e_new, _ = _ets_with_drivers(history, pred_new, freq, h, True)
+    e_new, _ = ets_with_drivers(history, pred_new, freq, h, True)
     fresh = 0.5 * pred_new["yhat"].to_numpy()[-h:] + 0.5 * e_new
     shifted = terms[1] + terms[0] * per_unit * (new_promo - plan["promo"].to_numpy())
     np.testing.assert_allclose(shifted, fresh, rtol=1e-6)

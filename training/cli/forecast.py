@@ -114,6 +114,10 @@ def train_forecast_command(args: argparse.Namespace) -> int:
             f"  backtest: latest rolling origin, {bt['horizon']} periods: median MASE {bt['median_mase']:.3f}, "
             f"median sMAPE {bt['median_smape']:.3f}; Prophet+AutoETS chosen for {bt['share_prophet_ets']:.0%} of series"
         )
+    if "share_drivers_left_out" in bt:
+        print(
+            f"  drivers:  left out of {bt['share_drivers_left_out']:.0%} of series, whose folds forecast better without"
+        )
     for scale, lib in s.calibration.items():
         print(
             f"  calibration: {lib['paths']} {scale} error paths pooled from {len(s.fitted)} series "

@@ -103,6 +103,11 @@ def _aggregate_backtest(fits: list[SeriesFit]) -> dict[str, float]:
         if values:
             out[key] = float(np.mean(values))
     out["share_prophet_ets"] = float(np.mean([f.model == "prophet+ets" for f in fits]))
+    if any(f.effects for f in fits):  # with regressors: series whose folds forecast better without them
+        left_out = [
+            f.effects and all(str(e["effect"]).startswith("left out") for e in f.effects.values()) for f in fits
+        ]
+        out["share_drivers_left_out"] = float(np.mean(left_out))
     return out
 
 
