@@ -21,19 +21,7 @@ if TYPE_CHECKING:
 
     from models.forecast.fit import ForecastConfig
 
-__all__ = [
-    "ETS_WINDOW",
-    "OPEN",
-    "PROPHET_WINDOW",
-    "EtsForm",
-    "combine",
-    "ets_forecast",
-    "ets_season_length",
-    "ets_with_drivers",
-    "future_dates",
-    "make_prophet",
-    "prophet_forecast",
-]
+__all__ = ["combine", "ets_season_length", "ets_with_drivers", "make_prophet", "prophet_forecast"]
 
 log = logging.getLogger(__name__)
 

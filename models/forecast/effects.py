@@ -23,6 +23,9 @@ if TYPE_CHECKING:
 
 __all__ = ["add_regressors", "driver_effect", "open_scale", "plan_terms", "regressor_effects"]
 
+RATIO_FLOOR = 0.05  # Prophet's multiplier 1 + M is taken as at least this when a driver ratio is formed
+MAX_DRIVER_RATIO = 10.0  # the drivers multiply a period's sales by at most this (or divide by it)
+
 
 def add_regressors(
     prophet: Prophet, frame: pd.DataFrame, regressors: tuple[str, ...], multiplicative: bool
@@ -76,12 +79,15 @@ def driver_effect(prediction: pd.DataFrame, multiplicative: bool) -> np.ndarray:
     """Per row of a Prophet prediction: the regressors' effect, a ratio (multiplicative) or a sum (additive).
 
     ``yhat / ratio`` (or ``yhat - sum``) is the forecast the same model gives with every
-    regressor at its centre.
+    regressor at its centre; a ratio is kept within [1 / MAX_DRIVER_RATIO, MAX_DRIVER_RATIO].
     """
     if multiplicative:
         terms = prediction["multiplicative_terms"].to_numpy()
         extra = prediction.get("extra_regressors_multiplicative", pd.Series(0.0, index=prediction.index)).to_numpy()
-        return (1.0 + terms) / np.maximum(1.0 + terms - extra, 1e-6)
+        # Where Prophet's seasonality takes a period to ~0 (a product's Christmas week), the exact
+        # ratio runs to hundreds or turns negative; AutoETS's forecast, multiplied by it, exploded.
+        ratio = np.maximum(1.0 + terms, RATIO_FLOOR) / np.maximum(1.0 + terms - extra, RATIO_FLOOR)
+        return np.clip(ratio, 1 / MAX_DRIVER_RATIO, MAX_DRIVER_RATIO)
     return prediction.get("extra_regressors_additive", pd.Series(0.0, index=prediction.index)).to_numpy()
 
 

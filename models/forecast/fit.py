@@ -53,10 +53,8 @@ __all__ = [
     "SeasonalityMode",
     "SeriesFit",
     "default_folds",
-    "ets_season_length",
     "fit_series",
     "fold_min_history",
-    "make_prophet",
     "standardised_errors",
 ]
 

@@ -3,10 +3,14 @@
 ``models.forecast.drivers`` validates a history with its drivers; this module reads driver values
 (numbers or 0/1, true/false, yes/no) and assembles the plan on each series' horizon grid, filled by
 ``--regressor-fill`` policies, naming the first uncovered date of every series it cannot cover.
+A trained version serves its plan as :class:`Drivers`, with the terms that shift its forecast
+exactly under a changed plan (``models.forecast.scenario``).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -17,8 +21,9 @@ from models.forecast.validation import ValidationReport, name_list
 
 if TYPE_CHECKING:
     from models.forecast.drivers import DriverSpec
+    from models.forecast.model import SeriesInfo
 
-__all__ = ["OPEN", "cover_horizon", "driver_column", "name_rows", "parse_flag_values", "plan_table"]
+__all__ = ["OPEN", "Drivers", "cover_horizon", "driver_column", "name_rows", "parse_flag_values", "plan_table"]
 
 OPEN = "is_open"  # the open indicator's column in validated frames and plans (1 open, 0 closed)
 _TRUE, _FALSE = {"true", "yes", "y", "t"}, {"false", "no", "n", "f"}
@@ -174,3 +179,48 @@ def cover_horizon(
                 f"--regressor-fill {c}=0 (or {c}=last).",
             )
     return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=[SERIES_ID, DS])
+
+
+class Drivers:
+    """The plan a version was trained with and the per-step terms that shift it exactly."""
+
+    def __init__(
+        self,
+        regressors: Sequence[str],
+        plan: pd.DataFrame,
+        terms: np.ndarray,
+        infos: Sequence[SeriesInfo],
+        nonnegative: bool = True,
+    ) -> None:
+        """``plan``: plan.parquet; ``terms`` (n_series, 2, horizon): sensitivity and unclipped forecast."""
+        self.regressors = tuple(regressors)
+        self.terms = terms
+        self.nonnegative = nonnegative
+        horizon = terms.shape[2]
+        by_series = dict(tuple(plan.groupby(SERIES_ID, sort=False)))
+        self.plan = []  # per series: (n_regressors, horizon) planned values
+        for info in infos:
+            rows = by_series[info.series_id].sort_values(DS)
+            self.plan.append(np.stack([rows[r].to_numpy(dtype=float)[:horizon] for r in self.regressors]))
+        self.coef = np.array(
+            [[float(info.effects.get(r, {}).get("coef", 0.0)) for r in self.regressors] for info in infos]
+        )
+        values = plan[list(self.regressors)].to_numpy(dtype=float)
+        # A regressor planned as 0/1 everywhere is a flag (promo, holiday): other values are refused.
+        self.binary = frozenset(r for k, r in enumerate(self.regressors) if np.isin(values[:, k], (0.0, 1.0)).all())
+        self._dates = [pd.DatetimeIndex(by_series[i.series_id][DS]).sort_values() for i in infos]
+
+    def dates(self, i: int) -> list[dt.date]:
+        """The horizon dates of series ``i``, as its plan holds them."""
+        return [d.date() for d in self._dates[i]]
+
+    def forecast_under(self, i: int, values: Mapping[str, Mapping[int, float]]) -> np.ndarray:
+        """Series ``i``'s combined point forecast over the horizon with ``values`` replacing planned ones."""
+        delta = np.zeros(self.terms.shape[2])
+        for k, r in enumerate(self.regressors):
+            if at := values.get(r):  # {step: value}: distinct steps, so one fancy += per regressor
+                steps = np.fromiter(at, dtype=np.intp, count=len(at))
+                x = np.fromiter(at.values(), dtype=np.float64, count=len(at))
+                delta[steps] += self.coef[i, k] * (x - self.plan[i][k, steps])
+        new = self.terms[i, 1] + self.terms[i, 0] * delta
+        return np.maximum(new, 0.0) if self.nonnegative else new

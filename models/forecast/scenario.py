@@ -32,13 +32,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from models.errors import InvalidInput, NotFound
-from models.forecast.contracts import DS, SERIES_ID
+from models.forecast.fan import Fan, fan_chart
+from models.forecast.plan import Drivers
 
 if TYPE_CHECKING:
-    from models.forecast.model import ForecastModel, PaceSum, Posted, SeriesInfo
+    from models.forecast.model import ForecastModel, PaceSum, Posted
 
 __all__ = [
     "Drivers",
@@ -51,6 +51,7 @@ __all__ = [
     "request_changes",
     "require_drivers",
     "scenario_change",
+    "shifted_fan",
     "shifted_forecast",
     "shifted_parts",
 ]
@@ -68,49 +69,6 @@ class Change:
     old: np.ndarray
     new: np.ndarray
     multiplicative: bool
-
-
-class Drivers:
-    """The plan a version was trained with and the per-step terms that shift it exactly."""
-
-    def __init__(
-        self,
-        regressors: Sequence[str],
-        plan: pd.DataFrame,
-        terms: np.ndarray,
-        infos: Sequence[SeriesInfo],
-        nonnegative: bool = True,
-    ) -> None:
-        """``plan``: plan.parquet; ``terms`` (n_series, 2, horizon): sensitivity and unclipped forecast."""
-        self.regressors = tuple(regressors)
-        self.terms = terms
-        self.nonnegative = nonnegative
-        horizon = terms.shape[2]
-        by_series = dict(tuple(plan.groupby(SERIES_ID, sort=False)))
-        self.plan = []  # per series: (n_regressors, horizon) planned values
-        for info in infos:
-            rows = by_series[info.series_id].sort_values(DS)
-            self.plan.append(np.stack([rows[r].to_numpy(dtype=float)[:horizon] for r in self.regressors]))
-        self.coef = np.array(
-            [[float(info.effects.get(r, {}).get("coef", 0.0)) for r in self.regressors] for info in infos]
-        )
-        values = plan[list(self.regressors)].to_numpy(dtype=float)
-        # A regressor planned as 0/1 everywhere is a flag (promo, holiday): other values are refused.
-        self.binary = frozenset(r for k, r in enumerate(self.regressors) if np.isin(values[:, k], (0.0, 1.0)).all())
-        self._dates = [pd.DatetimeIndex(by_series[i.series_id][DS]).sort_values() for i in infos]
-
-    def dates(self, i: int) -> list[dt.date]:
-        """The horizon dates of series ``i``, as its plan holds them."""
-        return [d.date() for d in self._dates[i]]
-
-    def forecast_under(self, i: int, values: Mapping[str, Mapping[int, float]]) -> np.ndarray:
-        """Series ``i``'s combined point forecast over the horizon with ``values`` replacing planned ones."""
-        delta = np.zeros(self.terms.shape[2])
-        for k, r in enumerate(self.regressors):
-            for step, x in values.get(r, {}).items():
-                delta[step] += self.coef[i, k] * (x - self.plan[i][k, step])
-        new = self.terms[i, 1] + self.terms[i, 0] * delta
-        return np.clip(new, 0.0, None) if self.nonnegative else new
 
 
 def _steps_of(model: ForecastModel, i: int, start: dt.date, end: dt.date) -> tuple[int, int]:
@@ -256,7 +214,8 @@ def request_changes(
     base = override_change(model, overrides, ids) or None
     if scenario is None:
         return base, None
-    return base, merge_changes(base or {}, scenario_change(model, ids, scenario))
+    top = scenario_change(model, ids, scenario)
+    return base, top if base is None else merge_changes(base, top)
 
 
 def merge_changes(base: PlanChange, top: PlanChange) -> dict[str, dict[str, dict[int, float]]]:
@@ -279,6 +238,15 @@ def _changes(model: ForecastModel, change: PlanChange) -> dict[int, Change]:
         if steps.size:
             out[i] = Change(steps, model._yhat[i, steps], new[steps], model.infos[i].multiplicative)
     return out
+
+
+def _step_values(model: ForecastModel, i: int, steps: np.ndarray) -> np.ndarray:
+    """``model._step_values`` of ascending ``steps``: two slices of the cumulative paths when they are a run."""
+    a, b = int(steps[0]), int(steps[-1]) + 1
+    if b - a != steps.size:  # not one window of days: gathered row by row
+        return model._step_values(i, steps)
+    cum = model._cum[i]
+    return (cum[a + 1 : b + 1] - cum[a:b]).astype(np.float64)
 
 
 def _moved(values: np.ndarray, c: Change, nonnegative: bool) -> np.ndarray:
@@ -310,11 +278,13 @@ def shifted_parts(
     parts: Sequence[tuple[Sequence[str], dt.date, dt.date]],
     posted: Posted | None,
     change: PlanChange,
+    plain: Sequence[PaceSum] | None = None,
 ) -> list[PaceSum]:
     """``model.pace_parts`` under a changed plan: each part's total plus its members' per-sample change.
 
     A stored group row is used as it is and its members' changes added to it: the change of a sum
-    is the sum of the changes, sample by sample, so the joint paths stay joint.
+    is the sum of the changes, sample by sample, so the joint paths stay joint. ``plain``: the
+    parts' ``pace_parts`` (or one series' ``period_totals``) when the caller has them already.
     """
     from models.forecast.model import PaceSum
 
@@ -322,22 +292,25 @@ def shifted_parts(
     moved = _changes(model, change)
     nonnegative = require_drivers(model).nonnegative
     out = []
-    for (ids, start, end), pace in zip(parts, model.pace_parts(parts, posted), strict=True):
-        delta = np.zeros(model.n_samples)
+    for (ids, start, end), pace in zip(parts, model.pace_parts(parts, posted) if plain is None else plain, strict=True):
+        delta: np.ndarray | float = 0.0
         for sid in ids:
             i = model._index[sid]
             c = moved.get(i)
             if c is None:
                 continue
-            a, b = np.searchsorted(c.steps, _steps_of(model, i, start, end))  # c.steps is sorted
-            keep = slice(a, b)
-            if sid in posted:
-                done = {bisect.bisect_left(model._timelines[i], d) for d, _ in posted[sid]}
-                n_hist = len(model._history_cum[i]) - 1
-                keep = np.flatnonzero(~np.isin(c.steps[a:b] + n_hist, list(done))) + a
-            part = Change(c.steps[keep], c.old[keep], c.new[keep], c.multiplicative)
+            fa, fb = _steps_of(model, i, start, end)
+            part = c  # the common case: the whole change lies in the period and no actual was posted
+            if sid in posted or not fa <= c.steps[0] <= c.steps[-1] < fb:
+                a, b = c.steps.searchsorted((fa, fb))  # c.steps is sorted
+                keep: slice | np.ndarray = slice(a, b)
+                if sid in posted:
+                    done = {bisect.bisect_left(model._timelines[i], d) for d, _ in posted[sid]}
+                    n_hist = len(model._history_cum[i]) - 1
+                    keep = np.flatnonzero(~np.isin(c.steps[a:b] + n_hist, list(done))) + a
+                part = Change(c.steps[keep], c.old[keep], c.new[keep], c.multiplicative)
             if part.steps.size:
-                delta += _delta(model._step_values(i, part.steps), part, nonnegative)
+                delta = delta + _delta(_step_values(model, i, part.steps), part, nonnegative)
         out.append(
             PaceSum(
                 pace.actual, pace.periods_elapsed, pace.periods_remaining, pace.remaining + delta, pace.totals + delta
@@ -368,3 +341,36 @@ def shifted_forecast(
         values[c.steps] = _moved(values[c.steps][:, None], c, nonnegative)[:, 0]
         out[key] = values.tolist()
     return out
+
+
+def shifted_fan(
+    model: ForecastModel, series_ids: Sequence[str], history_periods: int, posted: Posted | None, change: PlanChange
+) -> Fan:
+    """``model.fan`` under a changed plan: each changed member's samples moved to its new forecast, then summed.
+
+    Per date the moved samples are the paths calibration would have drawn around the changed
+    forecast, so the bands follow the plan as ``shifted_forecast``'s do (a stored group row is
+    not used: its members' paths are summed). Like ``model.fan``, the paths are not conditioned
+    on the posted actuals, and a posted date's forecast follows the plan too.
+    """
+    moved = _changes(model, {sid: change[sid] for sid in series_ids if sid in change})
+    if not moved:
+        return model.fan(series_ids, history_periods, posted)
+    nonnegative = require_drivers(model).nonnegative
+    positions = [model._position(sid) for sid in series_ids]
+    rows = posted or {}
+    return fan_chart(
+        [model._timelines[i] for i in positions],
+        [model._history_cum[i] for i in positions],
+        [model._cum[i] if i not in moved else _shifted_cum(model, i, moved[i], nonnegative) for i in positions],
+        [rows.get(sid, ()) for sid in series_ids],
+        history_periods,
+    )
+
+
+def _shifted_cum(model: ForecastModel, i: int, c: Change, nonnegative: bool) -> np.ndarray:
+    """Series ``i``'s cumulative paths (horizon + 1, n_samples), float64, with the changed steps' samples moved."""
+    values = model._step_values(i, c.steps)
+    steps = np.zeros((model.horizon + 1, model.n_samples))
+    steps[c.steps + 1] = _moved(values, c, nonnegative) - values
+    return model._cum[i] + np.cumsum(steps, axis=0)

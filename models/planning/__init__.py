@@ -26,6 +26,7 @@ _EXPORTS = {
     "levers": "lever",
     "month_ranges": "periods",
     "pace_answer": "pace",
+    "pace_fields": "pace",
     "parse_period": "periods",
     "period_totals": "pace",
     "quarter_ranges": "periods",

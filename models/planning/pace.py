@@ -15,7 +15,7 @@ from models.forecast.scenario import PlanChange, shifted_parts
 from models.planning.feasibility import VerdictCutoffs, assess
 from models.planning.periods import parse_period
 
-__all__ = ["pace_answer", "period_totals", "resolve_period", "subject_ids"]
+__all__ = ["pace_answer", "pace_fields", "period_totals", "resolve_period", "subject_ids"]
 
 
 def resolve_period(
@@ -66,7 +66,11 @@ def pace_answer(
     change: PlanChange | None = None,
 ) -> dict[str, Any]:
     """Feasibility and pace fields for ``ids`` summed over [start, end] (under ``change``, if given)."""
-    pace = period_totals(model, ids, start, end, posted, change)
+    return pace_fields(period_totals(model, ids, start, end, posted, change), target, cutoffs)
+
+
+def pace_fields(pace: PaceSum, target: float, cutoffs: VerdictCutoffs) -> dict[str, Any]:
+    """Feasibility and pace fields of period totals already summed (and shifted, for a scenario)."""
     actual, left = pace.actual, pace.periods_remaining
     result = assess(pace.totals, target, cutoffs)
     remaining_expected = result.expected - actual

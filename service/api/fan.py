@@ -8,6 +8,7 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 from pydantic_core import to_json
 
+from models.forecast.scenario import override_change, shifted_fan
 from models.planning.pace import subject_ids
 from service.api.schemas.common import error_responses
 from service.api.schemas.fan import FanRequest, FanResponse
@@ -26,10 +27,15 @@ router = APIRouter(prefix="/v1", tags=["forecast"])
 def fan(_: ReadKey, body: FanRequest, store: Store, planning: Planning) -> Response:
     # A sync route: a total sums every member's paths and sorts the result per date (ms of CPU).
     # The body is serialised from plain values; tests/service/test_openapi_contract.py checks it.
+    # The bands follow the plan as PUT /v1/plan left it, like GET /v1/forecast and feasibility.
     model = store.require_forecast()
     group = {} if body.total else body.group
     ids = subject_ids(model, body.series_id, group)
-    chart = model.fan(ids, body.history_periods, planning.posted)
+    change = override_change(model, planning.plans, ids)
+    if change:
+        chart = shifted_fan(model, ids, body.history_periods, planning.posted, change)
+    else:
+        chart = model.fan(ids, body.history_periods, planning.posted)
     day = dt.date.fromordinal
     bands = {level: (lower.tolist(), upper.tolist()) for level, (lower, upper) in chart.bands.items()}
     forecast = [

@@ -10,14 +10,14 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 from pydantic_core import to_json
 
-from models.forecast.scenario import override_change, request_changes
-from models.planning.feasibility import target_curve
-from models.planning.pace import pace_answer, period_totals, resolve_period, subject_ids
+from models.forecast.scenario import override_change, request_changes, shifted_parts
+from models.planning.feasibility import assess, target_curve
+from models.planning.pace import pace_answer, pace_fields, period_totals, resolve_period, subject_ids
 from service.api.plan import windows
 from service.api.schemas.common import error_responses
 from service.api.schemas.feasibility import CurvePoint, CurveRequest, FeasibilityRequest, FeasibilityResponse
 from service.auth import HEADER, ReadKey, authorize, inline_key
-from service.deps import AllServices, Services
+from service.deps import AllServices, Services, services_of
 
 router = APIRouter(prefix="/v1", tags=["feasibility"])
 
@@ -53,17 +53,18 @@ _BODY_AND_KEY = {
     openapi_extra=_BODY_AND_KEY,
     summary="Probability of reaching a sales target over a period, for a series, a group or the total",
 )
-async def feasibility(request: Request, services: AllServices) -> Response:
+async def feasibility(request: Request) -> Response:
     # The hot path of the service, kept lean on purpose (bench/serve.py measures it):
     # - async: for one series without posted actuals the work is a difference of two
     #   cumulative-sum rows and a sort of ~1000 samples, cheaper than a thread-pool hop;
     # - the body is parsed by pydantic straight from bytes (Rust JSON parser) rather than
     #   by FastAPI's json.loads + dependency solving, and the answer is serialised by
     #   pydantic-core from plain floats: together about half the request's framework cost;
-    # - one dependency (every collaborator at once): each costs ~15 us here, a tenth of the route;
-    #   so the key is checked inline too, and only read at all when reads need one;
+    # - no dependency: the collaborators are read off the app (services_of) and the key is checked
+    #   inline, only read at all when reads need one; each dependency costs ~12-15 us here;
     # - FastAPI does not check a returned Response against response_model, so
     #   tests/service/test_openapi_contract.py checks real bodies against the declared schema.
+    services = services_of(request.app)
     if services.settings.require_auth_for_reads:
         authorize(request.headers.get(HEADER), services.api_keys, "read")
     try:
@@ -98,15 +99,21 @@ async def feasibility(request: Request, services: AllServices) -> Response:
 def _planned_answer(
     services: Services, ids: list[str], start: dt.date, end: dt.date, body: FeasibilityRequest
 ) -> dict[str, Any]:
-    """The answer under the stored plan overrides, and with a scenario its baseline and effect too."""
+    """The answer under the stored plan overrides, and with a scenario its baseline and effect too.
+
+    With a scenario the trained plan's period totals are read once, and the baseline (the stored
+    overrides) and the scenario each shift those same samples.
+    """
     model, posted, cutoffs = services.models.require_forecast(), services.planning.posted, services.cutoffs
     base, scenario = request_changes(model, services.planning.plans, ids, windows(body.scenario))
-    baseline = pace_answer(model, ids, start, end, body.target, cutoffs, posted, base)
     if scenario is None:
-        return baseline
-    answer = pace_answer(model, ids, start, end, body.target, cutoffs, posted, scenario)
-    answer["baseline"] = {k: baseline[k] for k in ("probability", "expected", "p10", "p50", "p90")}
-    answer["scenario_effect"] = answer["expected"] - baseline["expected"]
+        return pace_answer(model, ids, start, end, body.target, cutoffs, posted, base)
+    parts, trained = [(ids, start, end)], [period_totals(model, ids, start, end, posted)]
+    stored = shifted_parts(model, parts, posted, base, trained)[0] if base else trained[0]
+    baseline = assess(stored.totals, body.target, cutoffs)
+    answer = pace_fields(shifted_parts(model, parts, posted, scenario, trained)[0], body.target, cutoffs)
+    answer["baseline"] = {k: getattr(baseline, k) for k in ("probability", "expected", "p10", "p50", "p90")}
+    answer["scenario_effect"] = answer["expected"] - baseline.expected
     return answer
 
 

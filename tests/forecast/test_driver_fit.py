@@ -101,3 +101,16 @@ def test_a_driver_that_misleads_the_folds_is_left_out_of_the_series_model():
     assert fit.effects["flag"]["effect"].startswith("left out")
     assert fit.plan_terms is not None  # scenarios still answer, with no effect
     assert abs(fit.yhat.mean() / y[DAYS:].mean() - 1) < 0.1  # not the 60% the flag was fitted with
+
+
+def test_a_driver_ratio_stays_bounded_where_seasonality_takes_sales_to_zero():
+    """A product's Christmas week: Prophet's multiplier 1 + M near 0 made the exact ratio 456 (and
+    negative in the history), and AutoETS's forecast, multiplied by it, 22,058 units for 136 sold."""
+    from models.forecast.effects import MAX_DRIVER_RATIO, driver_effect
+
+    prediction = pd.DataFrame(
+        {"multiplicative_terms": [0.3, -0.99, -0.7, -1.2], "extra_regressors_multiplicative": [0.3, 0.3, 0.3, 0.1]}
+    )
+    ratio = driver_effect(prediction, multiplicative=True)
+    assert ratio[0] == pytest.approx(1.3)  # ordinary periods keep the exact ratio
+    assert np.isfinite(ratio).all() and (ratio > 0).all() and (ratio <= MAX_DRIVER_RATIO).all()

@@ -150,3 +150,77 @@ def test_registered_targets_and_their_kri_hear_the_plan_overrides(served):
     assert standing["expected"] == pytest.approx(asked["expected"])
     assert standing["probability"] == pytest.approx(asked["probability"])
     assert standing["expected"] > registered["expected"] and standing["probability"] >= registered["probability"]
+
+
+@pytest.mark.parametrize(
+    ("subject", "window"),
+    [
+        ({"series_id": "store-03", **JAN}, ("2027-01-05", "2027-01-18")),
+        ({"series_id": "store-03", "start": "2026-10-20", "end": "2026-11-20"}, ("2026-11-05", "2026-11-18")),
+        ({"group": {"region": "North"}, **JAN}, ("2027-01-05", "2027-01-18")),
+    ],
+)
+def test_a_scenario_answers_what_storing_its_plan_then_answers(served, subject, window):
+    """A scenario's answer (the trained totals read once, shifted for the scenario and for its baseline)
+    is field for field the answer once PUT /v1/plan has stored the same plan."""
+    client, _ = served
+    start, end = window
+    if "series_id" in subject:
+        members = [subject["series_id"]]
+    else:
+        members = [
+            s["series_id"] for s in client.get("/v1/series").json()["series"] if s["groups"]["region"] == "North"
+        ]
+    q = {**subject, "target": 1.02 * client.post("/v1/feasibility", json={**subject, "target": 1.0}).json()["expected"]}
+    scenario = client.post(
+        "/v1/feasibility", json={**q, "scenario": {"promo": [{"start": start, "end": end, "value": 1}]}}
+    ).json()
+    changes = [{"series_id": s, "regressor": "promo", "start": start, "end": end, "value": 1} for s in members]
+    assert client.put("/v1/plan", json={"changes": changes}, headers=WRITE).status_code == 200
+    stored = client.post("/v1/feasibility", json=q).json()
+    assert scenario.pop("baseline") and scenario.pop("scenario_effect") > 0 and "baseline" not in stored
+    assert scenario.keys() == stored.keys()
+    for key, value in stored.items():
+        if isinstance(value, float):
+            assert scenario[key] == pytest.approx(value, rel=1e-9), key
+        else:
+            assert scenario[key] == value, key
+    if "start" in subject:
+        assert stored["actual_to_date"] > 0 and stored["periods_elapsed"] > 0  # the period straddles the history
+
+
+def test_the_fan_chart_follows_a_put_plan(served):
+    """POST /v1/fan draws the plan as stored, like GET /v1/forecast: a stored promotion lifts its days only."""
+    client, _ = served
+    promo = ("2027-01-05", "2027-01-18")
+
+    def fans():
+        subjects = {
+            "series": {"series_id": "store-01"},
+            "group": {"group": {"region": "North"}},
+            "total": {"total": True},
+        }
+        return {
+            k: client.post("/v1/fan", json={**s, "history_periods": 7}).json()["forecast"] for k, s in subjects.items()
+        }
+
+    before = fans()
+    change = {"series_id": "store-01", "regressor": "promo", "start": promo[0], "end": promo[1], "value": 1}
+    assert client.put("/v1/plan", json={"changes": [change]}, headers=WRITE).status_code == 200
+    after = fans()
+    for subject in before:
+        lifted = 0
+        for old, new in zip(before[subject], after[subject], strict=True):
+            assert old["ds"] == new["ds"]
+            # tolerances: float32 group rows against a float64 sum of the members
+            if promo[0] <= old["ds"] <= promo[1]:
+                assert new["mean"] >= old["mean"] * (1 - 1e-4)
+                assert new["bands"]["80"]["upper"] >= old["bands"]["80"]["upper"] * (1 - 1e-4)
+                lifted += new["mean"] > old["mean"] * 1.001
+            else:  # every other day as trained
+                assert new["mean"] == pytest.approx(old["mean"], rel=1e-4)
+                assert new["bands"]["95"]["lower"] == pytest.approx(old["bands"]["95"]["lower"], rel=1e-4)
+        assert lifted >= 3, subject  # the promotion days store-01 had not planned one
+    points = client.get("/v1/forecast/store-01", params={"level": 80}).json()["points"]
+    lower = [p["bands"]["80"]["lower"] for p in after["series"]]
+    assert lower == pytest.approx([p["lower"] for p in points], rel=1e-4)  # the forecast's interval, as stored
