@@ -8,6 +8,7 @@ and understate it for independent ones).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 import numpy as np
@@ -58,11 +59,14 @@ def assess(totals: np.ndarray, target: float, cutoffs: VerdictCutoffs = VerdictC
     """
     if not np.isfinite(target):
         raise InvalidInput(f"target must be a finite number, got {target!r}")
-    ordered = np.sort(totals)  # one sort serves the probability and every quantile
-    n = ordered.size
-    probability = float(_reach(ordered, np.asarray(target, dtype=np.float64)))
-    expected = float(ordered.sum()) / n
-    p10, p50, p90 = (_quantile(ordered, q) for q in (0.1, 0.5, 0.9))
+    # No full sort: the probability is a count, and np.partition puts just the six order
+    # statistics the three quantiles interpolate between in place (a third of a sort's cost).
+    n = totals.size
+    kth, spans = _order_statistics(n)
+    placed = np.partition(totals, kth)
+    probability = int(np.count_nonzero(totals >= target)) / n
+    expected = float(totals.sum()) / n
+    p10, p50, p90 = (float(placed[lo] + (placed[hi] - placed[lo]) * frac) for lo, hi, frac in spans)
     return Feasibility(
         probability=probability,
         expected=expected,
@@ -92,6 +96,17 @@ def _reach(ordered: np.ndarray, targets: np.ndarray) -> np.ndarray:
     """P(total >= target) for each target, from the sorted samples of the total."""
     n = ordered.size
     return (n - np.searchsorted(ordered, targets, side="left")) / n
+
+
+@lru_cache(maxsize=8)
+def _order_statistics(n: int) -> tuple[list[int], list[tuple[int, int, float]]]:
+    """For n samples: the ranks numpy's linear p10/p50/p90 read, and (lo, hi, fraction) of each."""
+    spans = []
+    for q in (0.1, 0.5, 0.9):
+        pos = (n - 1) * q
+        lo = int(pos)
+        spans.append((lo, min(lo + 1, n - 1), pos - lo))
+    return sorted({i for lo, hi, _ in spans for i in (lo, hi)}), spans
 
 
 def _quantile(ordered: np.ndarray, q: float) -> float:
