@@ -65,6 +65,7 @@ _EXPORTS = {
     "ets_season_length": "components",
     "fan_chart": "fan",
     "group_members": "aggregates",
+    "drivers_left_out": "fit",
     "fit_series": "fit",
     "fold_min_history": "fit",
     "load_forecast": "artifact",

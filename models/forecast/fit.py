@@ -50,6 +50,7 @@ if TYPE_CHECKING:
     from models.forecast.validation import SalesHistory
 
 __all__ = [
+    "drivers_left_out",
     "ForecastConfig",
     "SeasonalityMode",
     "SeriesFit",
@@ -246,6 +247,11 @@ class _Members:
         return min(scored, key=lambda t: (t[0], -t[1]))
 
 
+def drivers_left_out(with_drivers: np.ndarray, without: np.ndarray) -> bool:
+    """Whether a series' model leaves its drivers out: the fold MASEs without them are lower in every fold."""
+    return bool(without.size) and bool((without < with_drivers).all())
+
+
 def fit_series(
     series_id: str, history: pd.DataFrame, freq: Frequency, config: ForecastConfig, plan: pd.DataFrame | None = None
 ) -> SeriesFit:
@@ -274,9 +280,7 @@ def fit_series(
         for r in ([config.regressors, ()] if config.regressors else [()])
     ]
     best = [m.best(with_ets, config.nonnegative) for m in candidates]
-    pick = 0
-    if len(candidates) == 2 and best[1][2].size and bool((best[1][2] < best[0][2]).all()):
-        pick = 1
+    pick = 1 if len(candidates) == 2 and drivers_left_out(best[0][2], best[1][2]) else 0
     weight, chosen = best[pick][1], candidates[pick]
     prophet, p_full, pred_full, folds = chosen.prophet, chosen.p_full, chosen.prediction, chosen.folds
     closed = plan[OPEN].to_numpy()[:h] == 0 if plan is not None and OPEN in plan else None
