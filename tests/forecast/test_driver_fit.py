@@ -116,11 +116,31 @@ def test_a_driver_ratio_stays_bounded_where_seasonality_takes_sales_to_zero():
     assert np.isfinite(ratio).all() and (ratio > 0).all() and (ratio <= MAX_DRIVER_RATIO).all()
 
 
-def test_drivers_stay_unless_the_series_forecasts_every_fold_better_without_them():
-    """The sample's store-05 at the 365-day horizon: one fold where Prophet's trend ran off with the
-    promo regressor (3.02 against 1.44) outweighed two folds it forecast better; the drivers stay."""
-    with_drivers, without = np.array([3.02, 1.04, 1.63]), np.array([1.44, 1.23, 1.71])
-    assert with_drivers.mean() > without.mean() and not drivers_left_out(with_drivers, without)
-    assert drivers_left_out(np.array([0.96, 1.89, 1.85]), np.array([0.90, 1.31, 1.45]))  # worse in every fold
-    assert not drivers_left_out(np.array([1.0, 1.0]), np.array([1.0, 0.9]))  # a tie keeps them
+def test_drivers_are_judged_on_the_shape_of_the_folds_not_on_where_the_trend_ran_off():
+    """A real promotion on a series whose trend Prophet extrapolates badly: over a long horizon the
+    plain fold MASE is mostly the level, and with the regressor the trend happened to run further
+    off (for this seed, mean fold MASE 1.160 with and 1.132 without, which dropped the promotion
+    before); the drivers stay, because the levelled folds show the promotion days forecast better
+    (0.63 against 0.81)."""
+    rng = np.random.default_rng(2)
+    n, h = 900, 120
+    ds = pd.date_range("2022-01-03", periods=n + h, freq="D")
+    promo = (rng.random(n + h) < 0.15).astype(float)
+    level = np.where(np.arange(n + h) < n - 200, 1000.0, 800.0)  # a step down a year into the folds' range
+    y = (
+        level
+        * (1 + 0.1 * np.sin(2 * np.pi * ds.day_of_week / 7))
+        * (1 + 0.3 * promo)
+        * np.exp(rng.normal(0, 0.03, n + h))
+    )
+    frame = pd.DataFrame({"ds": ds, "y": y, "promo": promo})
+    history, plan = frame.iloc[:n].reset_index(drop=True), frame.iloc[n:].reset_index(drop=True)
+    config = ForecastConfig(horizon=h, calibration_folds=3, regressors=("promo",))
+    fit = fit_series("s", history, Frequency("D"), config, plan)
+    assert fit.effects["promo"]["fitted"] is True and 0.2 < fit.effects["promo"]["coef"] < 0.4
+
+
+def test_the_rule_keeps_drivers_asked_for_unless_the_shape_is_forecast_better_without():
+    assert drivers_left_out(np.array([0.9, 1.1]), np.array([0.8, 1.0]))
+    assert not drivers_left_out(np.array([1.0, 1.0]), np.array([1.0, 1.0]))  # a tie keeps them
     assert not drivers_left_out(np.array([]), np.array([]))  # no folds: the drivers asked for stay
