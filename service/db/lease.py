@@ -281,6 +281,11 @@ class PostgresLease(Lease):
 
     def _drop(self) -> None:
         if self._conn is not None:
+            # Unlock before closing: the server drops a closed session's locks only when its backend
+            # has exited, a moment after the socket closed, so a follower trying at once found the
+            # lock still held (a flaky CI run). A dead connection fails both: the lock went with it.
+            with contextlib.suppress(Exception):
+                self._conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": self.key})
             with contextlib.suppress(Exception):  # a dead connection may fail to close cleanly
                 self._conn.close()
             self._conn = None
