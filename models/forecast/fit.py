@@ -244,14 +244,14 @@ class _Members:
             out.append(_mase_open(a, f, s, c))
         return np.array(out)
 
-    def best(self, with_ets: bool, nonnegative: bool) -> tuple[float, float]:
-        """(mean fold MASE, Prophet weight) of the weight with the lowest mean (0 without folds)."""
-        scored = [
-            (float(f.mean()) if f.size else 0.0, w)
-            for w in self.weights(with_ets)
-            for f in [self.fold_scores(w, nonnegative)]
-        ]
-        return min(scored, key=lambda t: (t[0], -t[1]))
+    def best_weight(self, with_ets: bool, nonnegative: bool) -> float:
+        """The Prophet weight with the lowest mean fold MASE (the higher weight on a tie; 0 without folds)."""
+
+        def mean_mase(w: float) -> float:
+            scores = self.fold_scores(w, nonnegative)
+            return float(scores.mean()) if scores.size else 0.0
+
+        return min(self.weights(with_ets), key=lambda w: (mean_mase(w), -w))
 
 
 def drivers_left_out(with_drivers: np.ndarray, without: np.ndarray) -> bool:
@@ -291,10 +291,10 @@ def fit_series(
         _Members.fit(history, y, is_open, freq, replace(config, regressors=r), plan, multiplicative)
         for r in ([config.regressors, ()] if config.regressors else [()])
     ]
-    best = [m.best(with_ets, config.nonnegative) for m in candidates]
-    shapes = [m.fold_scores(b[1], config.nonnegative, levelled=True) for m, b in zip(candidates, best, strict=True)]
+    weights = [m.best_weight(with_ets, config.nonnegative) for m in candidates]
+    shapes = [m.fold_scores(w, config.nonnegative, levelled=True) for m, w in zip(candidates, weights, strict=True)]
     pick = 1 if len(candidates) == 2 and drivers_left_out(shapes[0], shapes[1]) else 0
-    weight, chosen = best[pick][1], candidates[pick]
+    weight, chosen = weights[pick], candidates[pick]
     prophet, p_full, pred_full, folds = chosen.prophet, chosen.p_full, chosen.prediction, chosen.folds
     closed = plan[OPEN].to_numpy()[:h] == 0 if plan is not None and OPEN in plan else None
 

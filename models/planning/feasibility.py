@@ -19,6 +19,7 @@ __all__ = ["CURVE_RANGE", "Feasibility", "VerdictCutoffs", "assess", "target_cur
 
 Verdict = Literal["likely", "stretch", "unlikely"]
 CURVE_RANGE = (0.005, 0.995)  # the target curve spans these quantiles of the period total
+QUANTILES = (0.1, 0.5, 0.9)  # the p10, p50 and p90 of an answer
 
 
 @dataclass(frozen=True)
@@ -62,11 +63,10 @@ def assess(totals: np.ndarray, target: float, cutoffs: VerdictCutoffs = VerdictC
     # No full sort: the probability is a count, and np.partition puts just the six order
     # statistics the three quantiles interpolate between in place (a third of a sort's cost).
     n = totals.size
-    kth, spans = _order_statistics(n)
-    placed = np.partition(totals, kth)
+    placed = np.partition(totals, _ranks(n))  # _quantile reads only these ranks: they are in place
     probability = int(np.count_nonzero(totals >= target)) / n
     expected = float(totals.sum()) / n
-    p10, p50, p90 = (float(placed[lo] + (placed[hi] - placed[lo]) * frac) for lo, hi, frac in spans)
+    p10, p50, p90 = (_quantile(placed, q) for q in QUANTILES)
     return Feasibility(
         probability=probability,
         expected=expected,
@@ -99,19 +99,19 @@ def _reach(ordered: np.ndarray, targets: np.ndarray) -> np.ndarray:
 
 
 @lru_cache(maxsize=8)
-def _order_statistics(n: int) -> tuple[list[int], list[tuple[int, int, float]]]:
-    """For n samples: the ranks numpy's linear p10/p50/p90 read, and (lo, hi, fraction) of each."""
-    spans = []
-    for q in (0.1, 0.5, 0.9):
-        pos = (n - 1) * q
-        lo = int(pos)
-        spans.append((lo, min(lo + 1, n - 1), pos - lo))
-    return sorted({i for lo, hi, _ in spans for i in (lo, hi)}), spans
+def _ranks(n: int) -> list[int]:
+    """For n samples: the ranks numpy's linear p10/p50/p90 interpolate between."""
+    return sorted({i for q in QUANTILES for i in _span(n, q)[:2]})
+
+
+def _span(n: int, q: float) -> tuple[int, int, float]:
+    """(lo, hi, fraction): numpy's linear q-quantile of n sorted values is v[lo] + (v[hi] - v[lo]) * fraction."""
+    pos = (n - 1) * q
+    lo = int(pos)
+    return lo, min(lo + 1, n - 1), pos - lo
 
 
 def _quantile(ordered: np.ndarray, q: float) -> float:
     """numpy's default (linear) quantile of already sorted data, without re-sorting."""
-    pos = (ordered.size - 1) * q
-    lo = int(pos)
-    hi = min(lo + 1, ordered.size - 1)
-    return float(ordered[lo] + (ordered[hi] - ordered[lo]) * (pos - lo))
+    lo, hi, fraction = _span(ordered.size, q)
+    return float(ordered[lo] + (ordered[hi] - ordered[lo]) * fraction)
