@@ -18,7 +18,8 @@ from referencing.jsonschema import DRAFT202012
 
 from service.app import create_app
 from tests.service.kri_fixtures import READ, WRITE, kri_client, kri_settings
-from tests.service.test_openapi_contract import CALLS, METHODS, OPENAPI_URI, Call, _send
+from tests.service.openapi_calls import CALLS, Call, send
+from tests.service.test_openapi_contract import METHODS, OPENAPI_URI
 
 KEY = [{"APIKeyHeader": []}]
 OPTIONAL_KEY = [{}, {"APIKeyHeader": []}]
@@ -100,15 +101,15 @@ def test_with_reads_locked_every_read_needs_a_read_key(models_root):
     with locked_app as locked:
         for call in CALLS:
             if (call.method, call.route) in WRITES:
-                assert _send(locked, call).status_code < 300, call.name  # so later reads see what they stored
+                assert send(locked, call).status_code < 300, call.name  # so later reads see what they stored
                 continue
             if (call.method, call.route) in OPEN:
-                assert _send(locked, call).status_code == 200, call.name
+                assert send(locked, call).status_code == 200, call.name
                 continue
-            anonymous = _send(locked, _with_headers(call, {}))
+            anonymous = send(locked, _with_headers(call, {}))
             assert anonymous.status_code == 401 and anonymous.json()["error"] == "unauthorized", call.name
-            assert _send(locked, _with_headers(call, {"X-API-Key": "guess"})).status_code == 401, call.name
-            assert _send(locked, _with_headers(call, READ)).status_code < 300, call.name
+            assert send(locked, _with_headers(call, {"X-API-Key": "guess"})).status_code == 401, call.name
+            assert send(locked, _with_headers(call, READ)).status_code < 300, call.name
 
 
 def test_with_reads_open_a_read_ignores_the_key(client):
