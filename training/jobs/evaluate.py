@@ -140,7 +140,7 @@ def evaluate(
     if peers:
         names += [NO_DRIVERS] if drivers else []
         names += ["prophet-default", *([PROPHET_REGRESSORS] if config.regressors else []), "auto-ets", "seasonal-naive"]
-    scores = {name: _Scores() for name in names}
+    scores = {name: _Scores(joint=name in (OURS, NO_DRIVERS)) for name in names}
     skipped = 0
     for k, origin in enumerate(tqdm(origins, desc="rolling origins", unit="origin", disable=not progress)):
         train = frame[frame[DS] <= origin]

@@ -6,7 +6,8 @@ and 95% interval coverage, and for planner-style targets (last year's same-perio
 1.15) the probability of reaching each. Closed periods (``is_open`` 0) sell a known 0: they count
 as 0 in period totals, but point errors, CRPS and coverage skip them, and the MASE scale is the
 seasonal-naive change between open periods (``open_scale``). ``summarise`` turns the scores into
-the table, reliability and per-origin rows; ``render_table`` prints them.
+the table, reliability and per-origin rows, and for our joint sample paths the ECE a calibrated
+forecaster would show on the same targets by chance (``chance_ece``); ``render_table`` prints them.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ __all__ = [
     "PROPHET_REGRESSORS",
     "EvalResult",
     "Scores",
+    "chance_ece",
     "render_table",
     "score",
     "summarise",
@@ -57,6 +59,12 @@ class Scores:
     multiplier: list[float] = field(default_factory=list)
     target_origin: list[int] = field(default_factory=list)
     seconds: list[float] = field(default_factory=list)
+    # Ours only (``joint``: sample j of every series is one shared scenario): per target row its
+    # amount and the (n_samples,) period totals it was read off, for ``chance_ece``.
+    joint: bool = False
+    target: list[float] = field(default_factory=list)
+    totals: list[np.ndarray] = field(default_factory=list)
+    target_totals: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -109,6 +117,8 @@ def score(
     shift = freq.season_length * math.ceil(len(actual) / freq.season_length)
     if len(train) >= shift:
         base = train[len(train) - shift : len(train) - shift + len(actual)].sum()
+        if s.joint and paths is not None:
+            s.totals.append(paths.sum(axis=1, dtype=np.float64))
         for mult in MULTIPLIERS:
             target = base * mult
             if paths is not None:
@@ -120,6 +130,9 @@ def score(
                 s.outcome.append(float(actual.sum() >= target))
                 s.multiplier.append(mult)
                 s.target_origin.append(k)
+                if s.joint and paths is not None:
+                    s.target.append(target)
+                    s.target_totals.append(len(s.totals) - 1)
 
 
 def summarise(
@@ -144,6 +157,8 @@ def summarise(
             clim = np.array([o[mult == m].mean() for m in mult])  # per target level base rate
             row.update(brier=M.brier(p, o), brier_skill=M.brier_skill(p, o, clim), ece=M.ece(p, o))
             reliability[name] = M.reliability(p, o)
+            if s.target_totals and len(s.target_totals) == len(s.probability):
+                row.update(zip(("ece_chance_p10", "ece_chance_median", "ece_chance_p90"), chance_ece(s), strict=True))
         else:
             row.update(brier=None, brier_skill=None, ece=None)
         table[name] = row
@@ -165,6 +180,37 @@ def summarise(
         },
     }
     return EvalResult(table, reliability, by_step, meta, by_origin)
+
+
+CHANCE_DRAWS = 200
+
+
+def chance_ece(s: Scores, draws: int = CHANCE_DRAWS, seed: int = 0) -> tuple[float, float, float]:
+    """10th, 50th and 90th percentile of the ECE a calibrated forecaster would show on ``s``'s targets.
+
+    If our sample paths were the truth, each origin's outcomes would be one of its joint samples:
+    per draw and origin one sample index j, shared by every series (a regional shock hits all of a
+    region's stores at once), and the ECE of the same probabilities against those outcomes. With
+    few origins, common shocks leave a calibrated forecaster a wide range of ECE by chance.
+    """
+    rng = np.random.default_rng(seed)
+    p, target = np.array(s.probability), np.array(s.target)
+    rows = np.array(s.target_totals)
+    origin = np.array([s.target_origin[i] for i in range(len(rows))])
+    per_origin = []
+    for k in np.unique(origin):
+        mine = np.flatnonzero(origin == k)
+        groups, inverse = np.unique(rows[mine], return_inverse=True)
+        per_origin.append((mine, np.stack([s.totals[g] for g in groups]), inverse))
+    out = np.empty(draws)
+    for d in range(draws):
+        outcome = np.empty(len(rows))
+        for mine, totals, inverse in per_origin:
+            j = rng.integers(0, totals.shape[1])
+            outcome[mine] = totals[inverse, j] >= target[mine]
+        out[d] = M.ece(p, outcome)
+    q10, q50, q90 = np.quantile(out, [0.1, 0.5, 0.9])
+    return float(q10), float(q50), float(q90)
 
 
 def _mean(values: Any, axis: int | None = None) -> Any:
@@ -209,6 +255,13 @@ def render_table(result: EvalResult) -> str:
             f"{fmt(r['coverage_80'], '.2f'):>7}{fmt(r['coverage_95'], '.2f'):>7}{fmt(r['brier'], '.3f'):>7}"
             f"{fmt(r['brier_skill'], '.3f'):>7}{fmt(r['ece'], '.3f'):>7}{fmt(r['fit_seconds_per_series'], '.2f'):>7}"
         )
+    for name, r in result.table.items():
+        if r.get("ece_chance_median") is not None:
+            lines.append(
+                f"ECE by chance: a calibrated {name} would show {r['ece_chance_median']:.3f} "
+                f"(10-90%: {r['ece_chance_p10']:.3f}-{r['ece_chance_p90']:.3f}) on these targets "
+                f"(its own joint sample paths as the outcomes, {CHANCE_DRAWS} draws)"
+            )
     if len(result.meta["origins"]) > 1:
         lines += ["", "per origin: median period-total bias | mean target probability - hit rate"]
         widths = [max(24, len(name) + 2) for name in result.by_origin]
