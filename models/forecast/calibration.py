@@ -17,12 +17,16 @@ A series' sample paths are its point forecast with library paths re-scaled to it
   sum of their means (ECE 0.039), and aus_retail less sharp. Half-way met the bars on all four.
 * **Spread.** Older folds were fitted on less history than the final model and miss by more
   (measured: the pooled error spread grows fold by fold back in time, and the final model's
-  errors were smaller still). So each fold's errors are re-scaled to the spread of the most
-  recent fold, the one closest to the final model: the older folds still give shapes, dates and
-  dependence, not extra width. Then k_s is the series' own fold-error spread relative to the
-  pool's, shrunk strongly toward 1 (``SPREAD_SHRINK``): series differ in how predictable they are
-  for their seasonal swing, and a few folds tell a little about it. Pool rows are divided by k_s,
-  so the library holds errors of a common spread.
+  errors were smaller still). So each fold's errors are re-scaled half-way (geometrically) toward
+  the spread of the most recent fold, the one closest to the final model: the older folds give
+  shapes, dates and dependence, and only part of their extra width. Half-way, not all the way,
+  because the latest fold is one window, and a calm one narrowed every band (measured, against
+  the full re-scaling: 80% coverage 0.77 -> 0.79 on the sample, 0.78 -> 0.80 on walmart_store_dept,
+  0.80 -> 0.81 on aus_retail, with ECE 0.052 -> 0.045, 0.026 -> 0.023, 0.018 -> 0.016; Walmart
+  stores 0.79 -> 0.82, ECE 0.026 -> 0.027). Then k_s is the series' own fold-error spread
+  relative to the pool's, shrunk strongly toward 1 (``SPREAD_SHRINK``): series differ in how
+  predictable they are for their seasonal swing, and a few folds tell a little about it. Pool
+  rows are divided by k_s, so the library holds errors of a common spread.
 
 Sampling whole paths keeps the errors' dependence over time (a bad month is usually followed by
 another), which period sums need; the marginal at each horizon step is the empirical
@@ -65,6 +69,7 @@ MIN_PATHS_PER_STEP = 30  # below this the probabilities are coarse: reported, no
 WINSOR_TAIL = 0.005  # pooled errors beyond each step's 0.5% / 99.5% quantiles are clipped to them
 SPREAD_SHRINK = 0.25  # k_s = (own spread / pool spread) ** 0.25; 0.5 and 1 were worse on aus_retail
 SPREAD_RATIO_BOUNDS = (0.25, 4.0)  # own / pool spread ratios beyond these are taken as these
+FOLD_SPREAD_POWER = 0.5  # an older fold is divided by (its spread / the latest fold's) ** 0.5; 1 was too narrow
 
 
 @dataclass
@@ -150,12 +155,13 @@ def _spread(errors: np.ndarray) -> float:
     return float(np.nanmedian(np.abs(errors - _step_medians(errors))))
 
 
-def to_recent_fold_spread(rows: Sequence[np.ndarray]) -> list[np.ndarray]:
+def to_recent_fold_spread(rows: Sequence[np.ndarray], power: float = FOLD_SPREAD_POWER) -> list[np.ndarray]:
     """``rows`` (a series' fold errors, most recent fold first) with every fold index re-scaled
-    to the pooled spread of fold 0; a fold index without a usable spread is kept as it is."""
+    toward the pooled spread of fold 0: divided by (its spread / fold 0's) ** ``power`` (1: all the
+    way). A fold index without a usable spread is kept as it is."""
     folds = max(len(r) for r in rows)
     spreads = [_spread(np.vstack([r[k] for r in rows if len(r) > k])) for k in range(folds)]
-    factors = np.array([s / spreads[0] if spreads[0] > 0 and s > 0 else 1.0 for s in spreads])
+    factors = np.array([(s / spreads[0]) ** power if spreads[0] > 0 and s > 0 else 1.0 for s in spreads])
     return [r / factors[: len(r), None] for r in rows]
 
 

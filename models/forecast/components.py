@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
     from models.forecast.fit import ForecastConfig
 
-__all__ = ["combine", "ets_season_length", "ets_with_drivers", "make_prophet", "prophet_forecast"]
+__all__ = ["combine", "ets_season_length", "ets_sees_year", "ets_with_drivers", "make_prophet", "prophet_forecast"]
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +32,21 @@ PROPHET_WINDOW = {"daily": 4 * 365, "weekly": 5 * 52, "monthly": 10 * 12}
 # does not: on the sample's 28-day folds, adding it took MASE from 0.717 to 0.610 and the target
 # Brier score from 0.130 to 0.097, for ~0.5 s more per series (one form search, then 0.03 s a fit).
 ETS_WINDOW = {"daily": 365, "weekly": 5 * 52, "monthly": 10 * 12}
+
+
+YEAR_FROM_PROPHET_AFTER = 31  # days of horizon beyond which daily AutoETS is given Prophet's year (see below)
+
+
+def ets_sees_year(freq: Frequency, horizon: int) -> bool:
+    """Whether AutoETS forecasts the ``horizon`` on its own: weeks and months (its season is the year),
+    and days over a month at most. Over a longer horizon AutoETS on days (a weekly season) fits
+    the history with Prophet's yearly seasonality and holidays taken out and gets them back on
+    its forecast (``ets_with_drivers``), so that a year ahead it still has a summer and a Christmas.
+    Measured on the sample (24 daily stores, new grid of weights): at 91 days MASE 0.840 -> 0.768,
+    at 365 days 1.070 -> 0.811 (target Brier 0.187 -> 0.091); at 28 days it cost 0.580 -> 0.610,
+    Prophet's yearly curve misplacing more of a month than it adds.
+    """
+    return freq.kind != "daily" or horizon <= YEAR_FROM_PROPHET_AFTER
 
 
 def ets_season_length(freq: Frequency, n_obs: int) -> int:
@@ -143,13 +158,15 @@ def ets_with_drivers(
 ) -> tuple[np.ndarray | None, EtsForm | None]:
     """AutoETS on the driver-adjusted window, its forecast with the plan's effects put back.
 
-    Without a prediction (no drivers) it is ``ets_forecast`` itself.
+    On days over a long horizon the adjustment also takes out Prophet's yearly seasonality and
+    holidays (``ets_sees_year``): AutoETS there has a weekly season only, and follows the level
+    while Prophet gives the year's shape. Without a prediction it is ``ets_forecast`` itself.
     """
     if prediction is None:
         return ets_forecast(history, freq, horizon, form)
     n = len(prediction) - horizon
     recent = history.iloc[-n:]
-    effect = driver_effect(prediction, multiplicative)
+    effect = driver_effect(prediction, multiplicative, yearly=not ets_sees_year(freq, horizon))
     y = recent[Y].to_numpy(dtype=float)
     if OPEN in recent:  # closed periods: what Prophet says an open one would have sold
         y = np.where(recent[OPEN].to_numpy() == 1, y, prediction["yhat"].to_numpy()[:n])

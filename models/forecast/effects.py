@@ -75,19 +75,28 @@ def regressor_effects(
     return out
 
 
-def driver_effect(prediction: pd.DataFrame, multiplicative: bool) -> np.ndarray:
+def driver_effect(prediction: pd.DataFrame, multiplicative: bool, yearly: bool = False) -> np.ndarray:
     """Per row of a Prophet prediction: the regressors' effect, a ratio (multiplicative) or a sum (additive).
 
     ``yhat / ratio`` (or ``yhat - sum``) is the forecast the same model gives with every
     regressor at its centre; a ratio is kept within [1 / MAX_DRIVER_RATIO, MAX_DRIVER_RATIO].
+    With ``yearly`` the effect also holds the yearly seasonality and the holidays: everything of
+    Prophet but its trend and weekly shape, what AutoETS on days (a weekly season) cannot see.
     """
+    weekly = prediction["weekly"].to_numpy() if "weekly" in prediction else np.zeros(len(prediction))
     if multiplicative:
         terms = prediction["multiplicative_terms"].to_numpy()
-        extra = prediction.get("extra_regressors_multiplicative", pd.Series(0.0, index=prediction.index)).to_numpy()
+        if yearly:
+            kept = weekly  # the weekly shape stays in: AutoETS has its own
+        else:
+            extra = prediction.get("extra_regressors_multiplicative", pd.Series(0.0, index=prediction.index))
+            kept = terms - extra.to_numpy()
         # Where Prophet's seasonality takes a period to ~0 (a product's Christmas week), the exact
         # ratio runs to hundreds or turns negative; AutoETS's forecast, multiplied by it, exploded.
-        ratio = np.maximum(1.0 + terms, RATIO_FLOOR) / np.maximum(1.0 + terms - extra, RATIO_FLOOR)
+        ratio = np.maximum(1.0 + terms, RATIO_FLOOR) / np.maximum(1.0 + kept, RATIO_FLOOR)
         return np.clip(ratio, 1 / MAX_DRIVER_RATIO, MAX_DRIVER_RATIO)
+    if yearly:
+        return prediction["additive_terms"].to_numpy() - weekly
     return prediction.get("extra_regressors_additive", pd.Series(0.0, index=prediction.index)).to_numpy()
 
 

@@ -33,6 +33,7 @@ async def series_detail(_: ReadKey, series_id: str, model: Forecasts) -> dict[st
     calibration = libraries.get("multiplicative" if info.multiplicative else "additive", {})
     return {
         **info.public(model.version),
+        "prophet_weight": info.prophet_weight,
         "backtest": info.backtest,
         "calibration": calibration,
         **({"effects": info.effects} if info.effects else {}),

@@ -150,8 +150,13 @@ def test_a_series_that_forecast_better_in_its_folds_gets_a_somewhat_narrower_ban
     assert low < 1 < high
 
 
-def test_older_folds_lend_shape_but_not_their_extra_width():
-    """Folds further back had less history and missed by twice as much; the bands follow the latest fold."""
+def test_older_folds_lend_shape_and_only_part_of_their_extra_width():
+    """Folds further back had less history and missed by twice as much: the bands sit between them and the latest.
+
+    Here the future spreads like the latest fold, so the full re-scaling (power 1) would cover 0.80;
+    half-way leaves the bands wider (real data sets measured better with that, see the module), and
+    taking every fold at face value would cover 0.97.
+    """
     rng = np.random.default_rng(9)
     fits = [fake_fit(f"s{i}", np.vstack([ar1_paths(rng, 1, sd=0.1), ar1_paths(rng, 3, sd=0.2)])) for i in range(100)]
     calibrate(fits, n_samples=2000, nonnegative=True, seed=3)
@@ -160,17 +165,21 @@ def test_older_folds_lend_shape_but_not_their_extra_width():
     for fit, future in zip(fits, outcomes, strict=True):
         lo, hi = np.quantile(fit.paths, [0.1, 0.9], axis=0)
         inside.append((future >= lo) & (future <= hi))
-    assert abs(np.mean(inside) - 0.8) < 0.04  # all four folds at face value: 0.97
+    assert 0.86 < np.mean(inside) < 0.94  # measured 0.91
 
 
-def test_recent_fold_spread_rescales_each_fold_index_to_the_latest():
+def test_recent_fold_spread_rescales_each_fold_index_toward_the_latest():
     rng = np.random.default_rng(10)
     rows = [np.vstack([rng.normal(0, 1, (1, H)), rng.normal(0, 3, (2, H))]) for _ in range(200)]
-    rescaled = to_recent_fold_spread(rows)
-    latest = np.median(np.abs(np.vstack([r[0] for r in rescaled])))
+
+    def spread(rescaled: list[np.ndarray], k: int) -> float:
+        return float(np.median(np.abs(np.vstack([r[k] for r in rescaled]))))
+
+    full, half = to_recent_fold_spread(rows, power=1.0), to_recent_fold_spread(rows)
     for k in (1, 2):
-        assert np.median(np.abs(np.vstack([r[k] for r in rescaled]))) == pytest.approx(latest, rel=0.1)
-    assert rescaled[0][0] == pytest.approx(rows[0][0])  # the latest fold is kept as it is
+        assert spread(full, k) == pytest.approx(spread(full, 0), rel=0.1)  # all the way to the latest
+        assert spread(half, k) == pytest.approx(spread(half, 0) * 3**0.5, rel=0.1)  # half-way: sqrt(3) wider
+    assert half[0][0] == pytest.approx(rows[0][0])  # the latest fold is kept as it is
 
 
 def test_a_sink_receives_the_same_paths_series_by_series(tmp_path):

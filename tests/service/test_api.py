@@ -177,6 +177,7 @@ def test_openapi_docs_show_an_example(client):
 def test_series_detail_shows_model_backtest_and_calibration(client):
     body = client.get("/v1/series/store-02").json()
     assert body["series_id"] == "store-02" and body["model"] in ("prophet", "prophet+ets")
+    assert (body["model"] == "prophet") == (body["prophet_weight"] == 1.0)
     assert body["backtest"]["horizon"] == 120 and body["backtest"]["mase"] > 0
     assert 0 <= body["backtest"]["coverage_80"] <= 1
     assert body["calibration"]["paths"] == 12  # 4 series x 3 rolling origins

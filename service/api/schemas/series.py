@@ -16,7 +16,9 @@ class SeriesOut(BaseModel):
     history_start: dt.date
     history_end: dt.date
     horizon_end: dt.date
-    model: str = Field(description="per-series choice: prophet, or prophet+ets (equal-weight combination)")
+    model: str = Field(
+        description="per-series choice: prophet, or prophet+ets (Prophet combined with AutoETS; the detail shows the weight)"
+    )
     groups: dict[str, str] = Field(default_factory=dict, description="attribute columns, e.g. region")
     model_version: str
 
@@ -37,6 +39,10 @@ class RegressorEffect(BaseModel):
 
 
 class SeriesDetail(SeriesOut):
+    prophet_weight: float = Field(
+        description="Prophet's share of the point forecast (1, 0.5, 0.25 or 0), AutoETS's the rest: "
+        "the per-series choice of the lowest rolling-origin MASE"
+    )
     backtest: dict[str, float] = Field(
         description="latest rolling origin: horizon, MASE, sMAPE, 80%/95% coverage of the calibrated bands; "
         "relative_spread: this series' band width factor against its pool (own / pooled fold spread) ** 0.25"
