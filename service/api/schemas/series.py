@@ -17,7 +17,8 @@ class SeriesOut(BaseModel):
     history_end: dt.date
     horizon_end: dt.date
     model: str = Field(
-        description="per-series choice: prophet, or prophet+ets (Prophet combined with AutoETS; the detail shows the weight)"
+        description="per-series choice: prophet, or prophet+ets (Prophet combined with AutoETS; "
+        "the detail shows the weight)"
     )
     groups: dict[str, str] = Field(default_factory=dict, description="attribute columns, e.g. region")
     model_version: str
