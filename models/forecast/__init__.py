@@ -64,6 +64,7 @@ _EXPORTS = {
     "ece": "scores",
     "ets_with_drivers": "components",
     "ets_season_length": "components",
+    "ets_sees_year": "components",
     "fan_chart": "fan",
     "group_members": "aggregates",
     "fit_series": "fit",
