@@ -195,19 +195,14 @@ def chance_ece(s: Scores, draws: int = CHANCE_DRAWS, seed: int = 0) -> tuple[flo
     """
     rng = np.random.default_rng(seed)
     p, target = np.array(s.probability), np.array(s.target)
-    rows = np.array(s.target_totals)
-    origin = np.array([s.target_origin[i] for i in range(len(rows))])
-    per_origin = []
-    for k in np.unique(origin):
-        mine = np.flatnonzero(origin == k)
-        groups, inverse = np.unique(rows[mine], return_inverse=True)
-        per_origin.append((mine, np.stack([s.totals[g] for g in groups]), inverse))
+    totals, rows, origin = np.stack(s.totals), np.array(s.target_totals), np.array(s.target_origin)
+    per_origin = [np.flatnonzero(origin == k) for k in np.unique(origin)]
     out = np.empty(draws)
     for d in range(draws):
         outcome = np.empty(len(rows))
-        for mine, totals, inverse in per_origin:
+        for mine in per_origin:
             j = rng.integers(0, totals.shape[1])
-            outcome[mine] = totals[inverse, j] >= target[mine]
+            outcome[mine] = totals[rows[mine], j] >= target[mine]
         out[d] = M.ece(p, outcome)
     q10, q50, q90 = np.quantile(out, [0.1, 0.5, 0.9])
     return float(q10), float(q50), float(q90)
