@@ -4,9 +4,10 @@
     python bench/evaluate_cached.py replay var/fits/dunnhumby.pkl -- --data ... --horizon 13 --cutoffs 2
 
 Everything after ``--`` is ``sentinel evaluate``'s arguments, the same for both. ``save`` runs the
-evaluation as ``sentinel evaluate`` does and keeps every origin's fits as they were before
-calibration (point forecasts and fold error paths) in the cache. ``replay`` runs it again with the
-cached fits in place of fitting, so only calibration and scoring run. A change to
+evaluation as ``sentinel evaluate`` does and keeps every origin's fits as they were before the
+pooled naive anchor and calibration (point forecasts, fold forecasts and their anchors) in the
+cache. ``replay`` runs it again with the cached fits in place of fitting, so only the anchor's
+choice, calibration and scoring run. A change to ``models/forecast/anchor.py`` or
 ``models/forecast/calibration.py`` is then measured in seconds on the fits the real run had
 (dunnhumby: 43 min to fit at ``--jobs 1``, 20 s to replay). The cache holds the fits of the code
 that saved it, so a change to fitting needs a new ``save``. ``--peers`` is for ``save`` only: the
@@ -23,12 +24,13 @@ from typing import Any
 
 import joblib
 
+import models.forecast.anchor as anchor
 import models.forecast.calibration as calibration
 import training.jobs.evaluate as evaluate
 import training.jobs.fitting as fitting
 from training.cli import main as sentinel
 
-Call = tuple[Any, tuple[Any, ...], dict[str, Any]]  # the fits before calibration, calibrate's other arguments
+Call = tuple[Any, tuple[Any, ...], dict[str, Any]]  # the fits before the anchor, calibrate's other arguments
 
 
 def save(cache: Path, argv: list[str]) -> int:
@@ -38,22 +40,27 @@ def save(cache: Path, argv: list[str]) -> int:
     without the drivers is fitted (and cached) beside ours at every origin.
     """
     calls: dict[tuple[str, ...], list[Call]] = {}
-    fit_all, calibrate = evaluate.fit_all, fitting.calibrate
+    fit_all, anchor_all, calibrate = evaluate.fit_all, fitting.anchor_all, fitting.calibrate
     key: list[tuple[str, ...]] = []
+    unanchored: list[Any] = []
 
     def keeping(train: Any, freq: Any, config: Any, *args: Any, **kwargs: Any) -> Any:
         key[:] = [tuple(config.regressors)]
         return fit_all(train, freq, config, *args, **kwargs)
 
+    def keep_unanchored(fits: Any, nonnegative: bool) -> Any:
+        unanchored[:] = [copy.deepcopy(fits)]
+        return anchor_all(fits, nonnegative)
+
     def keep(fits: Any, *args: Any, **kwargs: Any) -> Any:
-        calls.setdefault(key[0], []).append((copy.deepcopy(fits), args, kwargs))
+        calls.setdefault(key[0], []).append((unanchored[0], args, kwargs))
         return calibrate(fits, *args, **kwargs)
 
-    evaluate.fit_all, fitting.calibrate = keeping, keep
+    evaluate.fit_all, fitting.anchor_all, fitting.calibrate = keeping, keep_unanchored, keep
     try:
         code = sentinel(["evaluate", *argv])
     finally:
-        evaluate.fit_all, fitting.calibrate = fit_all, calibrate
+        evaluate.fit_all, fitting.anchor_all, fitting.calibrate = fit_all, anchor_all, calibrate
     if code == 0:
         cache.parent.mkdir(parents=True, exist_ok=True)
         joblib.dump({"argv": [a for a in argv if a != "--peers"], "calls": calls}, cache)
@@ -62,7 +69,7 @@ def save(cache: Path, argv: list[str]) -> int:
 
 
 def replay(cache: Path, argv: list[str]) -> int:
-    """``sentinel evaluate argv`` on the fits ``save`` cached, calibrated by today's code."""
+    """``sentinel evaluate argv`` on the fits ``save`` cached, anchored and calibrated by today's code."""
     if "--peers" in argv:
         print("error: replay scores our forecaster only; drop --peers (the peers do not change with calibration)")
         return 2
@@ -74,7 +81,8 @@ def replay(cache: Path, argv: list[str]) -> int:
 
     def cached(train: Any, freq: Any, config: Any, *_: Any, **__: Any) -> tuple[Any, Any]:
         fits, args, kwargs = next(calls[tuple(config.regressors)])
-        return fits, calibration.calibrate(fits, *args, **kwargs)
+        anchored = anchor.anchor_all(fits, config.nonnegative)
+        return fits, {"anchor": anchored, **calibration.calibrate(fits, *args, **kwargs)}
 
     fit_all = evaluate.fit_all
     evaluate.fit_all = cached

@@ -177,9 +177,23 @@ def ets_with_drivers(
     return (e * effect[n:] if multiplicative else e + effect[n:]), form
 
 
+def blend(p: np.ndarray, e: np.ndarray | None, w: float) -> np.ndarray:
+    """Prophet's forecast ``p`` with weight ``w``, AutoETS's ``e`` with the rest (before any clip)."""
+    return p if e is None or w == 1.0 else w * p + (1 - w) * e
+
+
 def combine(
     p: np.ndarray, e: np.ndarray | None, w: float, nonnegative: bool, closed: np.ndarray | None = None
 ) -> np.ndarray:
-    yhat = p if e is None or w == 1.0 else w * p + (1 - w) * e
+    yhat = blend(p, e, w)
     yhat = np.clip(yhat, 0.0, None) if nonnegative else yhat
     return yhat if closed is None or not closed.any() else np.where(closed[: yhat.size], 0.0, yhat)
+
+
+def anchor_sensitivity(anchors: np.ndarray, prediction: pd.DataFrame | None, multiplicative: bool) -> np.ndarray:
+    """(kinds, horizon): the naive anchors' change per unit of regressor effect, as ``effects.plan_terms``
+    gives AutoETS's: the plan's ratio multiplies them, so ``anchor / (1 + M_h)`` on the log scale, 1 otherwise."""
+    if not multiplicative or prediction is None:
+        return np.ones_like(anchors)
+    terms = prediction["multiplicative_terms"].to_numpy()[-anchors.shape[1] :]
+    return anchors / np.maximum(1.0 + terms, 1e-6)

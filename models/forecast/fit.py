@@ -33,9 +33,12 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 import pandas as pd
 
+from models.forecast import anchor
 from models.forecast.components import (  # noqa: F401 - make_prophet, ets_season_length: moved there
     ETS_WINDOW,
     OPEN,
+    anchor_sensitivity,
+    blend,
     combine,
     ets_season_length,
     ets_sees_year,
@@ -153,6 +156,7 @@ class SeriesFit:
     effects: dict[str, dict[str, object]] = field(default_factory=dict)  # per regressor, see effects.py
     closed: np.ndarray | None = None  # (horizon,) bool: planned closed periods, whose paths are 0
     plan_terms: np.ndarray | None = None  # (2, horizon) with regressors: effects.plan_terms, for scenarios
+    anchoring: anchor.Anchoring | None = None  # for the pooled pull toward naive anchors; None once applied
 
 
 YEAR = {"daily": 365, "weekly": 52, "monthly": 12}
@@ -210,6 +214,7 @@ class _Members:
     p_full: np.ndarray
     prediction: pd.DataFrame | None
     folds: list[tuple[np.ndarray, np.ndarray, np.ndarray | None, float, np.ndarray]]  # actual, p, e, scale, shut
+    fold_anchors: list[np.ndarray]  # per fold its (3, h) naive anchors (``models.forecast.anchor``); [] without
 
     @classmethod
     def fit(
@@ -228,7 +233,7 @@ class _Members:
         in_sample = with_ets and (bool(config.regressors) or not is_open.all() or not ets_sees_year(freq, h))
         full = in_sample or plan is not None  # with a plan the trend is kept for scenarios
         prophet, p_full, prediction = prophet_forecast(history, freq, config, h, multiplicative, plan, full)
-        folds = []  # the most recent origin first
+        folds, fold_anchors = [], []  # the most recent origin first
         form = None  # AutoETS's form is searched on the longest fold, then kept while the season length holds
         for cut in _fold_cutoffs(len(y), h, config.calibration_folds, freq):
             train, actual, window = history.iloc[:cut], y[cut : cut + h], history.iloc[cut : cut + h]
@@ -238,7 +243,9 @@ class _Members:
             )
             shut = ~is_open[cut : cut + h]
             folds.append((actual, p, e, open_scale(y[:cut], is_open[:cut], freq.season_length), shut))
-        return cls(config.regressors, in_sample, prophet, p_full, prediction, folds)
+            if config.ensemble:
+                fold_anchors.append(anchor.with_drivers(train, pred, freq, len(actual), multiplicative))
+        return cls(config.regressors, in_sample, prophet, p_full, prediction, folds, fold_anchors)
 
     def weights(self, grid: tuple[float, ...]) -> list[float]:
         """The Prophet weights of ``grid`` open to this fit: a combination only where AutoETS fitted every fold."""
@@ -335,6 +342,20 @@ def fit_series(
             "mase": score(actual, combined, scale, shut),
             "smape": smape(actual[~shut], combined[~shut]) if (~shut).any() else 0.0,
         }
+    anchoring = None
+    if config.ensemble:
+        # The anchors hear the plan where AutoETS does: from the chosen model's adjusted history.
+        anchors = anchor.with_drivers(history, pred_full if chosen.in_sample else None, freq, h, multiplicative)
+        anchoring = anchor.Anchoring(
+            folds=[
+                (a, blend(p, e, weight), n, s, shut)
+                for (a, p, e, s, shut), n in zip(folds, chosen.fold_anchors, strict=True)
+            ],
+            ours=blend(p_full, e_full, weight),
+            anchors=anchors,
+            sensitivity=anchor_sensitivity(anchors, pred_full, multiplicative) if config.regressors else None,
+            floor=floor,
+        )
     return SeriesFit(
         series_id=series_id,
         model_json=model_to_json(prophet),
@@ -351,4 +372,5 @@ def fit_series(
         else {},
         closed=closed,
         plan_terms=plan_terms(pred_full, p_full, e_full, weight, multiplicative, closed) if config.regressors else None,
+        anchoring=anchoring,
     )

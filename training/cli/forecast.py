@@ -114,6 +114,11 @@ def train_forecast_command(args: argparse.Namespace) -> int:
             f"  backtest: latest rolling origin, {bt['horizon']} periods: median MASE {bt['median_mase']:.3f}, "
             f"median sMAPE {bt['median_smape']:.3f}; Prophet+AutoETS chosen for {bt['share_prophet_ets']:.0%} of series"
         )
+    if s.anchor.get("weight"):
+        print(
+            f"  anchor:   every forecast pulled {s.anchor['weight']:.0%} toward its {s.anchor['kind']!r} naive anchor "
+            "(the lowest fold MASE over all series)"
+        )
     if "share_drivers_left_out" in bt:
         print(
             f"  drivers:  left out of {bt['share_drivers_left_out']:.0%} of series, whose folds forecast better without"
@@ -192,6 +197,9 @@ def evaluate_command(args: argparse.Namespace) -> int:
             f"; the --future plan was validated as training validates it ({args.future})" if future is not None else ""
         )
         print(f"drivers: each origin forecast with their recorded values over its window{checked}")
+    if meta.get("anchor"):
+        chosen = ", ".join(f"{a['kind']} {a['weight']:.1f}" if a["weight"] else "none" for a in meta["anchor"])
+        print(f"naive anchor per origin (kind and weight, chosen on our folds): {chosen}")
     print(f"wall time: {meta['seconds']:.1f} s")
     if args.out:
         from training.jobs.plots import write_plots

@@ -142,6 +142,7 @@ def evaluate(
         names += ["prophet-default", *([PROPHET_REGRESSORS] if config.regressors else []), "auto-ets", "seasonal-naive"]
     scores = {name: _Scores(joint=name in (OURS, NO_DRIVERS)) for name in names}
     skipped = 0
+    anchors: list[dict[str, object]] = []  # our pooled naive-anchor choice per origin
     for k, origin in enumerate(tqdm(origins, desc="rolling origins", unit="origin", disable=not progress)):
         train = frame[frame[DS] <= origin]
         sizes = train.groupby(SERIES_ID).size()
@@ -157,7 +158,8 @@ def evaluate(
             {sid: g[Y].to_numpy(dtype=float) for sid, g in test.groupby(SERIES_ID)},
             {sid: g.reset_index(drop=True) for sid, g in plan.groupby(SERIES_ID)} if plan is not None else {},
         )
-        fits, _ = fit_all(train, freq, config, n_jobs=n_jobs, plan=plan)
+        fits, diagnostics = fit_all(train, freq, config, n_jobs=n_jobs, plan=plan)
+        anchors.append(diagnostics["anchor"])
         _score_fits(scores[OURS], o, fits, freq)
         if NO_DRIVERS in scores:  # neither the regressors nor the closed periods: the history alone
             plain, _ = fit_all(train[[SERIES_ID, DS, Y]], freq, replace(config, regressors=()), n_jobs=n_jobs)
@@ -165,4 +167,6 @@ def evaluate(
         for name in names:
             if name in PEERS or name == PROPHET_REGRESSORS:
                 _score_peer(scores[name], o, name, freq, horizon, config.regressors, n_jobs)
-    return _summarise(scores, origins, horizon, n_series, skipped, freq)
+    result = _summarise(scores, origins, horizon, n_series, skipped, freq)
+    result.meta["anchor"] = anchors
+    return result

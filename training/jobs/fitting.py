@@ -19,6 +19,7 @@ from joblib import Parallel, delayed
 from tqdm import tqdm
 
 from models.errors import InvalidInput
+from models.forecast.anchor import anchor_all
 from models.forecast.artifact import PathWriter, write_prophet
 from models.forecast.calibration import calibrate
 from models.forecast.contracts import DS, SERIES_ID, Frequency, Y
@@ -93,7 +94,10 @@ def fit_all(
     appear in ``frame``. With ``paths_to`` (a staging version directory) the calibrated paths are
     written there series by series (``PathWriter``) and the fits' ``paths`` stay None. With drivers
     ``frame`` also holds their columns and ``plan`` (``series_id``, ``ds``, the same columns) their
-    values over the horizon (``models.forecast.drivers``).
+    values over the horizon (``models.forecast.drivers``). Between fitting and calibration every
+    forecast is pulled toward its naive anchors by one weight chosen on all series' folds
+    (``models.forecast.anchor``); the diagnostics hold that choice under ``anchor`` and the
+    calibration libraries by scale.
     """
     cols = [DS, Y, *(c for c in frame.columns if c not in (SERIES_ID, DS, Y))] if plan is not None else [DS, Y]
     plans = (
@@ -115,11 +119,12 @@ def fit_all(
         jobs = (delayed(_fit_one)(sid, g, freq, config, verbose, p) for sid, g, p in series)
         results = Parallel(n_jobs=n_jobs, return_as="generator")(jobs)
         fits = list(tqdm(results, total=len(series), desc=desc, unit="series", disable=not progress))
+    anchored = {"anchor": anchor_all(fits, config.nonnegative)}
     if paths_to is None or not fits:
-        return fits, calibrate(fits, config.n_samples, config.nonnegative, config.seed, groups)
+        return fits, {**anchored, **calibrate(fits, config.n_samples, config.nonnegative, config.seed, groups)}
     writer = PathWriter(paths_to, len(fits), config.n_samples, fits[0].yhat.size)
     try:
         diagnostics = calibrate(fits, config.n_samples, config.nonnegative, config.seed, groups, sink=writer)
     finally:
         writer.close()
-    return fits, diagnostics
+    return fits, {**anchored, **diagnostics}

@@ -89,6 +89,7 @@ class TrainSummary:
     warnings: list[str] = field(default_factory=list)
     calibration: dict[str, Any] = field(default_factory=dict)
     drivers: dict[str, Any] | None = None  # the manifest's "drivers" (None without driver flags)
+    anchor: dict[str, Any] = field(default_factory=dict)  # the pooled naive anchor (models.forecast.anchor)
 
 
 def _aggregate_backtest(fits: list[SeriesFit]) -> dict[str, float]:
@@ -155,6 +156,7 @@ def train_forecast(
             paths_to=staged.path,
             plan=plan,
         )
+        anchored = calibration.pop("anchor")
         metrics = _aggregate_backtest(fits)
         save_forecast(staged.path, fits, history.frame, freq, groups, plan)
         staged.manifest.update(
@@ -184,6 +186,7 @@ def train_forecast(
                     "folds_per_series": config.calibration_folds,
                     "libraries": calibration,
                 },
+                "anchor": anchored,
                 "group_cols": list(options.group_cols),
                 "drivers": (drivers := _drivers_manifest(options.drivers, fits)),
                 "libraries": library_versions(
@@ -209,6 +212,7 @@ def train_forecast(
         + _short_history_warnings(history.frame, freq, h),
         calibration=calibration,
         drivers=drivers,
+        anchor=anchored,
     )
 
 
