@@ -13,6 +13,7 @@ from pydantic_core import to_json
 from models.forecast.scenario import override_change, request_changes, shifted_parts
 from models.planning.feasibility import assess, target_curve
 from models.planning.pace import pace_answer, pace_fields, period_totals, resolve_period, subject_ids
+from service.api.direct import DirectRoute
 from service.api.plan import windows
 from service.api.schemas.common import error_responses
 from service.api.schemas.feasibility import CurvePoint, CurveRequest, FeasibilityRequest, FeasibilityResponse
@@ -46,15 +47,9 @@ _BODY_AND_KEY = {
 }
 
 
-@router.post(
-    "/feasibility",
-    response_model=FeasibilityResponse,
-    responses=error_responses(404, 422, 503),
-    openapi_extra=_BODY_AND_KEY,
-    summary="Probability of reaching a sales target over a period, for a series, a group or the total",
-)
 async def feasibility(request: Request) -> Response:
     # The hot path of the service, kept lean on purpose (bench/serve.py measures it):
+    # - a DirectRoute (service.api.direct): called with the request, no FastAPI handler around it;
     # - async: for one series without posted actuals the work is a difference of two
     #   cumulative-sum rows and a sort of ~1000 samples, cheaper than a thread-pool hop;
     # - the body is parsed by pydantic straight from bytes (Rust JSON parser) rather than
@@ -94,6 +89,18 @@ async def feasibility(request: Request) -> Response:
         "model_version": model.version,
     }
     return Response(to_json(content), media_type="application/json")
+
+
+router.add_api_route(
+    "/feasibility",
+    feasibility,
+    methods=["POST"],
+    response_model=FeasibilityResponse,
+    responses=error_responses(404, 422, 503),
+    openapi_extra=_BODY_AND_KEY,
+    summary="Probability of reaching a sales target over a period, for a series, a group or the total",
+    route_class_override=DirectRoute,
+)
 
 
 def _planned_answer(
