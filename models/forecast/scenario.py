@@ -233,10 +233,10 @@ def _changes(model: ForecastModel, change: PlanChange) -> dict[int, Change]:
     out = {}
     for sid, values in change.items():
         i = model._position(sid)
-        new = drivers.forecast_under(i, values)
-        steps = np.flatnonzero(new != model._yhat[i])
+        new, yhat = drivers.forecast_under(i, values), model._yhat[i]
+        steps = (new != yhat).nonzero()[0]
         if steps.size:
-            out[i] = Change(steps, model._yhat[i, steps], new[steps], model.infos[i].multiplicative)
+            out[i] = Change(steps, yhat[steps], new[steps], model.infos[i].multiplicative)
     return out
 
 
@@ -264,7 +264,7 @@ def _delta(values: np.ndarray, c: Change, nonnegative: bool) -> np.ndarray:
     Without a zero point forecast (multiplicative) or a sample pushed below zero (additive), it is
     one (k,) x (k, n) product or a constant, a tenth of the general case's cost.
     """
-    if c.multiplicative and bool((c.old > 0).all()):
+    if c.multiplicative and c.old.min() > 0:
         return (c.new / c.old - 1.0) @ values
     if not c.multiplicative:
         shift = c.new - c.old
@@ -293,7 +293,9 @@ def shifted_parts(
     nonnegative = require_drivers(model).nonnegative
     out = []
     for (ids, start, end), pace in zip(parts, model.pace_parts(parts, posted) if plain is None else plain, strict=True):
-        delta: np.ndarray | float = 0.0
+        # None until a member changes: the parts' totals are never -0.0, so adding a first change
+        # as it is gives what 0.0 + change would, without a pass over the samples.
+        delta: np.ndarray | None = None
         for sid in ids:
             i = model._index[sid]
             c = moved.get(i)
@@ -310,10 +312,12 @@ def shifted_parts(
                     keep = np.flatnonzero(~np.isin(c.steps[a:b] + n_hist, list(done))) + a
                 part = Change(c.steps[keep], c.old[keep], c.new[keep], c.multiplicative)
             if part.steps.size:
-                delta = delta + _delta(_step_values(model, i, part.steps), part, nonnegative)
+                d = _delta(_step_values(model, i, part.steps), part, nonnegative)
+                delta = d if delta is None else delta + d
+        moves: np.ndarray | float = 0.0 if delta is None else delta
         out.append(
             PaceSum(
-                pace.actual, pace.periods_elapsed, pace.periods_remaining, pace.remaining + delta, pace.totals + delta
+                pace.actual, pace.periods_elapsed, pace.periods_remaining, pace.remaining + moves, pace.totals + moves
             )
         )
     return out

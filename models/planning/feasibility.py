@@ -95,8 +95,8 @@ def spread(totals: np.ndarray) -> Spread:
     n = ordered.size
     last = ordered[-1]
     valid = n - int(np.count_nonzero(np.isnan(ordered))) if last != last else n
-    lo10, hi10, f10, lo50, hi50, f50, lo90, hi90, f90 = _spans(n)
-    v = ordered[[lo10, hi10, lo50, hi50, lo90, hi90]].tolist()  # Python floats: the same IEEE arithmetic
+    ranks, (f10, f50, f90) = _spans(n)
+    v = ordered[ranks].tolist()  # Python floats: the same IEEE arithmetic as numpy's scalars
     return Spread(
         ordered=ordered,
         expected=float(totals.sum()) / n,  # summed in the samples' own order, as always
@@ -138,10 +138,12 @@ def _reach(ordered: np.ndarray, targets: np.ndarray) -> np.ndarray:
 
 
 @lru_cache(maxsize=8)
-def _spans(n: int) -> tuple[int, int, float, int, int, float, int, int, float]:
-    """For n samples: ``_span`` of the p10, the p50 and the p90, flat."""
-    (a, b, c), (d, e, f), (g, h, k) = (_span(n, q) for q in QUANTILES)
-    return a, b, c, d, e, f, g, h, k
+def _spans(n: int) -> tuple[np.ndarray, tuple[float, float, float]]:
+    """For n samples: the (lo, hi) ranks of the p10, the p50 and the p90 (``_span``), and their fractions."""
+    spans = [_span(n, q) for q in QUANTILES]
+    ranks = np.array([r for lo, hi, _ in spans for r in (lo, hi)])
+    ranks.setflags(write=False)  # shared by every call
+    return ranks, (spans[0][2], spans[1][2], spans[2][2])
 
 
 def _span(n: int, q: float) -> tuple[int, int, float]:
