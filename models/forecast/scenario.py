@@ -35,10 +35,11 @@ import numpy as np
 
 from models.errors import InvalidInput, NotFound
 from models.forecast.fan import Fan, fan_chart
+from models.forecast.model import PaceSum
 from models.forecast.plan import Drivers
 
 if TYPE_CHECKING:
-    from models.forecast.model import ForecastModel, PaceSum, Posted
+    from models.forecast.model import ForecastModel, Posted
 
 __all__ = [
     "Drivers",
@@ -107,26 +108,27 @@ def scenario_change(
                 f"{', '.join(drivers.regressors)}): {RETRAIN.format(names=names)}"
             )
     for r, windows in scenario.items():
-        ordered = sorted(range(len(windows)), key=lambda k: windows[k][0])
         for k, (start, end, value) in enumerate(windows):
-            where = f"{label}.{r}[{k}]"
             if end < start:
-                problems.append(f"{where}: end {end} is before start {start}")
+                problems.append(f"{label}.{r}[{k}]: end {end} is before start {start}")
             if not math.isfinite(value):
-                problems.append(f"{where}: value must be a finite number, got {value}")
+                problems.append(f"{label}.{r}[{k}]: value must be a finite number, got {value}")
             elif r in drivers.binary and value not in (0.0, 1.0):
-                problems.append(f"{where}: {r!r} is a 0/1 regressor: value must be 0 or 1, got {value}")
+                problems.append(f"{label}.{r}[{k}]: {r!r} is a 0/1 regressor: value must be 0 or 1, got {value}")
+            first, last = start.isoformat(), end.isoformat()
             for sid in ids:
                 info = model.info(sid)
-                if start.isoformat() <= info.history_end or end.isoformat() > info.horizon_end:
+                if first <= info.history_end or last > info.horizon_end:
                     problems.append(
-                        f"{where}: {start}..{end} is not within the forecast horizon of {sid!r} "
+                        f"{label}.{r}[{k}]: {start}..{end} is not within the forecast horizon of {sid!r} "
                         f"({info.history_end} < date <= {info.horizon_end}): a plan changes future periods only"
                     )
                     break
-        for prev, nxt in zip(ordered, ordered[1:], strict=False):
-            if windows[nxt][0] <= windows[prev][1]:
-                problems.append(f"{label}.{r}[{nxt}] overlaps {label}.{r}[{prev}]: give each period one value")
+        if len(windows) > 1:
+            ordered = sorted(range(len(windows)), key=lambda k: windows[k][0])
+            for prev, nxt in zip(ordered, ordered[1:], strict=False):
+                if windows[nxt][0] <= windows[prev][1]:
+                    problems.append(f"{label}.{r}[{nxt}] overlaps {label}.{r}[{prev}]: give each period one value")
     if problems:
         more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
         raise InvalidInput("; ".join(problems[:5]) + more)
@@ -286,8 +288,6 @@ def shifted_parts(
     is the sum of the changes, sample by sample, so the joint paths stay joint. ``plain``: the
     parts' ``pace_parts`` (or one series' ``period_totals``) when the caller has them already.
     """
-    from models.forecast.model import PaceSum
-
     posted = posted or {}
     moved = _changes(model, change)
     nonnegative = require_drivers(model).nonnegative
