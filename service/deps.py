@@ -26,6 +26,7 @@ from starlette.applications import Starlette
 
 from models.forecast.model import ForecastModel
 from models.planning.feasibility import VerdictCutoffs
+from models.planning.pace import SpreadCache
 from service.accountability import Accountability
 from service.db.churn_store import ChurnStore
 from service.db.kri_store import KriStore
@@ -103,6 +104,7 @@ class Services:
     accountability: Accountability
     churn_records: ChurnStore
     kri_wake: KriWake = field(default_factory=KriWake)
+    spreads: SpreadCache = field(default_factory=SpreadCache)  # feasibility's plain period totals, per model
 
 
 def services_of(app: Starlette) -> Services:

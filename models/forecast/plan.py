@@ -222,5 +222,6 @@ class Drivers:
                 steps = np.fromiter(at, dtype=np.intp, count=len(at))
                 x = np.fromiter(at.values(), dtype=np.float64, count=len(at))
                 delta[steps] += self.coef[i, k] * (x - self.plan[i][k, steps])
-        new = self.terms[i, 1] + self.terms[i, 0] * delta
-        return np.maximum(new, 0.0) if self.nonnegative else new
+        terms = self.terms[i]
+        new = terms[1] + terms[0] * delta
+        return np.maximum(new, 0.0, out=new) if self.nonnegative else new

@@ -35,10 +35,11 @@ import numpy as np
 
 from models.errors import InvalidInput, NotFound
 from models.forecast.fan import Fan, fan_chart
+from models.forecast.model import PaceSum
 from models.forecast.plan import Drivers
 
 if TYPE_CHECKING:
-    from models.forecast.model import ForecastModel, PaceSum, Posted
+    from models.forecast.model import ForecastModel, Posted
 
 __all__ = [
     "Drivers",
@@ -107,26 +108,27 @@ def scenario_change(
                 f"{', '.join(drivers.regressors)}): {RETRAIN.format(names=names)}"
             )
     for r, windows in scenario.items():
-        ordered = sorted(range(len(windows)), key=lambda k: windows[k][0])
         for k, (start, end, value) in enumerate(windows):
-            where = f"{label}.{r}[{k}]"
             if end < start:
-                problems.append(f"{where}: end {end} is before start {start}")
+                problems.append(f"{label}.{r}[{k}]: end {end} is before start {start}")
             if not math.isfinite(value):
-                problems.append(f"{where}: value must be a finite number, got {value}")
+                problems.append(f"{label}.{r}[{k}]: value must be a finite number, got {value}")
             elif r in drivers.binary and value not in (0.0, 1.0):
-                problems.append(f"{where}: {r!r} is a 0/1 regressor: value must be 0 or 1, got {value}")
+                problems.append(f"{label}.{r}[{k}]: {r!r} is a 0/1 regressor: value must be 0 or 1, got {value}")
+            first, last = start.isoformat(), end.isoformat()
             for sid in ids:
                 info = model.info(sid)
-                if start.isoformat() <= info.history_end or end.isoformat() > info.horizon_end:
+                if first <= info.history_end or last > info.horizon_end:
                     problems.append(
-                        f"{where}: {start}..{end} is not within the forecast horizon of {sid!r} "
+                        f"{label}.{r}[{k}]: {start}..{end} is not within the forecast horizon of {sid!r} "
                         f"({info.history_end} < date <= {info.horizon_end}): a plan changes future periods only"
                     )
                     break
-        for prev, nxt in zip(ordered, ordered[1:], strict=False):
-            if windows[nxt][0] <= windows[prev][1]:
-                problems.append(f"{label}.{r}[{nxt}] overlaps {label}.{r}[{prev}]: give each period one value")
+        if len(windows) > 1:
+            ordered = sorted(range(len(windows)), key=lambda k: windows[k][0])
+            for prev, nxt in zip(ordered, ordered[1:], strict=False):
+                if windows[nxt][0] <= windows[prev][1]:
+                    problems.append(f"{label}.{r}[{nxt}] overlaps {label}.{r}[{prev}]: give each period one value")
     if problems:
         more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
         raise InvalidInput("; ".join(problems[:5]) + more)
@@ -233,10 +235,10 @@ def _changes(model: ForecastModel, change: PlanChange) -> dict[int, Change]:
     out = {}
     for sid, values in change.items():
         i = model._position(sid)
-        new = drivers.forecast_under(i, values)
-        steps = np.flatnonzero(new != model._yhat[i])
+        new, yhat = drivers.forecast_under(i, values), model._yhat[i]
+        steps = (new != yhat).nonzero()[0]
         if steps.size:
-            out[i] = Change(steps, model._yhat[i, steps], new[steps], model.infos[i].multiplicative)
+            out[i] = Change(steps, yhat[steps], new[steps], model.infos[i].multiplicative)
     return out
 
 
@@ -264,7 +266,7 @@ def _delta(values: np.ndarray, c: Change, nonnegative: bool) -> np.ndarray:
     Without a zero point forecast (multiplicative) or a sample pushed below zero (additive), it is
     one (k,) x (k, n) product or a constant, a tenth of the general case's cost.
     """
-    if c.multiplicative and bool((c.old > 0).all()):
+    if c.multiplicative and c.old.min() > 0:
         return (c.new / c.old - 1.0) @ values
     if not c.multiplicative:
         shift = c.new - c.old
@@ -286,14 +288,14 @@ def shifted_parts(
     is the sum of the changes, sample by sample, so the joint paths stay joint. ``plain``: the
     parts' ``pace_parts`` (or one series' ``period_totals``) when the caller has them already.
     """
-    from models.forecast.model import PaceSum
-
     posted = posted or {}
     moved = _changes(model, change)
     nonnegative = require_drivers(model).nonnegative
     out = []
     for (ids, start, end), pace in zip(parts, model.pace_parts(parts, posted) if plain is None else plain, strict=True):
-        delta: np.ndarray | float = 0.0
+        # None until a member changes: the parts' totals are never -0.0, so adding a first change
+        # as it is gives what 0.0 + change would, without a pass over the samples.
+        delta: np.ndarray | None = None
         for sid in ids:
             i = model._index[sid]
             c = moved.get(i)
@@ -310,10 +312,12 @@ def shifted_parts(
                     keep = np.flatnonzero(~np.isin(c.steps[a:b] + n_hist, list(done))) + a
                 part = Change(c.steps[keep], c.old[keep], c.new[keep], c.multiplicative)
             if part.steps.size:
-                delta = delta + _delta(_step_values(model, i, part.steps), part, nonnegative)
+                d = _delta(_step_values(model, i, part.steps), part, nonnegative)
+                delta = d if delta is None else delta + d
+        moves: np.ndarray | float = 0.0 if delta is None else delta
         out.append(
             PaceSum(
-                pace.actual, pace.periods_elapsed, pace.periods_remaining, pace.remaining + delta, pace.totals + delta
+                pace.actual, pace.periods_elapsed, pace.periods_remaining, pace.remaining + moves, pace.totals + moves
             )
         )
     return out

@@ -7,6 +7,7 @@ and understate it for independent ones).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
@@ -15,7 +16,7 @@ import numpy as np
 
 from models.errors import InvalidInput
 
-__all__ = ["CURVE_RANGE", "Feasibility", "VerdictCutoffs", "assess", "target_curve"]
+__all__ = ["CURVE_RANGE", "Feasibility", "Spread", "VerdictCutoffs", "assess", "spread", "target_curve"]
 
 Verdict = Literal["likely", "stretch", "unlikely"]
 CURVE_RANGE = (0.005, 0.995)  # the target curve spans these quantiles of the period total
@@ -53,6 +54,59 @@ class Feasibility:
     verdict: Verdict
 
 
+@dataclass(frozen=True)
+class Spread:
+    """Samples of a period total in ascending order, with what the answer for every target shares.
+
+    ``valid``: the samples that are not NaN (sorted last); P(total >= target) counts among them, as a
+    comparison does. Kept by ``models.planning.pace.SpreadCache`` so a period asked about again is a
+    lookup plus one binary search per target.
+    """
+
+    ordered: np.ndarray
+    expected: float
+    p10: float
+    p50: float
+    p90: float
+    valid: int
+
+    def assess(self, target: float, cutoffs: VerdictCutoffs = VerdictCutoffs()) -> Feasibility:
+        """``assess`` of the samples for ``target``: P(total >= target) = the share sorted at or above it."""
+        if not math.isfinite(target):
+            raise InvalidInput(f"target must be a finite number, got {target!r}")
+        below = int(self.ordered.searchsorted(target))  # side="left": the samples < target
+        probability = (self.valid - below) / self.ordered.size
+        return Feasibility(
+            probability=probability,
+            expected=self.expected,
+            p10=self.p10,
+            p50=self.p50,
+            p90=self.p90,
+            gap=float(target) - self.expected,
+            verdict=cutoffs.verdict(probability),
+        )
+
+
+def spread(totals: np.ndarray) -> Spread:
+    """Float64 samples of a period total (n_samples,) sorted, their mean and p10/p50/p90 (numpy's linear quantiles)."""
+    # One sort: numpy's SIMD sort of ~1,000 floats costs less than partitioning out the six order
+    # statistics the quantiles read, and a sorted array answers every target with a binary search.
+    ordered = np.sort(totals)
+    n = ordered.size
+    last = ordered[-1]
+    valid = n - int(np.count_nonzero(np.isnan(ordered))) if last != last else n
+    ranks, (f10, f50, f90) = _spans(n)
+    v = ordered[ranks].tolist()  # Python floats: the same IEEE arithmetic as numpy's scalars
+    return Spread(
+        ordered=ordered,
+        expected=float(totals.sum()) / n,  # summed in the samples' own order, as always
+        p10=v[0] + (v[1] - v[0]) * f10,
+        p50=v[2] + (v[3] - v[2]) * f50,
+        p90=v[4] + (v[5] - v[4]) * f90,
+        valid=valid,
+    )
+
+
 def assess(totals: np.ndarray, target: float, cutoffs: VerdictCutoffs = VerdictCutoffs()) -> Feasibility:
     """Feasibility of ``target`` given samples of the period total (actuals included).
 
@@ -60,22 +114,7 @@ def assess(totals: np.ndarray, target: float, cutoffs: VerdictCutoffs = VerdictC
     """
     if not np.isfinite(target):
         raise InvalidInput(f"target must be a finite number, got {target!r}")
-    # No full sort: the probability is a count, and np.partition puts just the six order
-    # statistics the three quantiles interpolate between in place (a third of a sort's cost).
-    n = totals.size
-    placed = np.partition(totals, _ranks(n))  # _quantile reads only these ranks: they are in place
-    probability = int(np.count_nonzero(totals >= target)) / n
-    expected = float(totals.sum()) / n
-    p10, p50, p90 = (_quantile(placed, q) for q in QUANTILES)
-    return Feasibility(
-        probability=probability,
-        expected=expected,
-        p10=p10,
-        p50=p50,
-        p90=p90,
-        gap=float(target) - expected,
-        verdict=cutoffs.verdict(probability),
-    )
+    return spread(totals).assess(target, cutoffs)
 
 
 def target_curve(totals: np.ndarray, points: int) -> tuple[np.ndarray, np.ndarray]:
@@ -99,9 +138,12 @@ def _reach(ordered: np.ndarray, targets: np.ndarray) -> np.ndarray:
 
 
 @lru_cache(maxsize=8)
-def _ranks(n: int) -> list[int]:
-    """For n samples: the ranks numpy's linear p10/p50/p90 interpolate between."""
-    return sorted({i for q in QUANTILES for i in _span(n, q)[:2]})
+def _spans(n: int) -> tuple[np.ndarray, tuple[float, float, float]]:
+    """For n samples: the (lo, hi) ranks of the p10, the p50 and the p90 (``_span``), and their fractions."""
+    spans = [_span(n, q) for q in QUANTILES]
+    ranks = np.array([r for lo, hi, _ in spans for r in (lo, hi)])
+    ranks.setflags(write=False)  # shared by every call
+    return ranks, (spans[0][2], spans[1][2], spans[2][2])
 
 
 def _span(n: int, q: float) -> tuple[int, int, float]:

@@ -7,15 +7,65 @@ using ``ForecastModel.pace_sum`` and ``models.planning.feasibility.assess``.
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import weakref
 from collections.abc import Mapping
 from typing import Any
 
 from models.forecast.model import ForecastModel, PaceSum, Posted
 from models.forecast.scenario import PlanChange, shifted_parts
-from models.planning.feasibility import VerdictCutoffs, assess
+from models.planning.feasibility import Spread, VerdictCutoffs, spread
 from models.planning.periods import parse_period
 
-__all__ = ["pace_answer", "pace_fields", "period_totals", "resolve_period", "subject_ids"]
+__all__ = [
+    "SpreadCache",
+    "pace_answer",
+    "pace_fields",
+    "period_totals",
+    "plain_totals",
+    "resolve_period",
+    "subject_ids",
+]
+
+SPREAD_CACHE_SIZE = 512  # entries of ~24 KB (1,000 samples): totals, remaining and sorted, float64
+
+
+class SpreadCache:
+    """One series' period totals as trained and their ``Spread``, per (series, start, end), bounded.
+
+    Without posted actuals or a plan change a period's samples depend on the model alone, and a
+    version never changes, so an entry never goes stale: the cache belongs to one model at a time
+    and starts empty when asked about another (a reload). Posted actuals and plan changes are not
+    cached; those answers are computed each time. Planners come back to the same periods (a
+    target's status, scenarios against their baseline): an answer is then a lookup and one binary
+    search instead of a difference of cumulative rows and a sort. Oldest entries go first.
+    """
+
+    def __init__(self, size: int = SPREAD_CACHE_SIZE) -> None:
+        self.size = size
+        self._model: weakref.ref[ForecastModel] | None = None  # weak: a reloaded model is not kept alive
+        self._entries: dict[tuple[str, dt.date, dt.date], tuple[PaceSum, Spread]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, model: ForecastModel, series_id: str, start: dt.date, end: dt.date) -> tuple[PaceSum, Spread]:
+        """``period_totals`` of one series without posted actuals, and its ``Spread``."""
+        entries = self._entries if self._model is not None and self._model() is model else self._rebind(model)
+        key = (series_id, start, end)
+        hit = entries.get(key)
+        if hit is None:
+            pace = period_totals(model, [series_id], start, end, {})  # errors (dates outside) are not cached
+            hit = (pace, spread(pace.totals))
+            with self._lock:
+                if len(entries) >= self.size:
+                    del entries[next(iter(entries))]
+                entries[key] = hit
+        return hit
+
+    def _rebind(self, model: ForecastModel) -> dict[tuple[str, dt.date, dt.date], tuple[PaceSum, Spread]]:
+        with self._lock:
+            if self._model is None or self._model() is not model:
+                self._model, self._entries = weakref.ref(model), {}
+            return self._entries
 
 
 def resolve_period(
@@ -55,6 +105,16 @@ def period_totals(
     return model.pace_sum(ids, start, end, posted)
 
 
+def plain_totals(
+    model: ForecastModel, ids: list[str], start: dt.date, end: dt.date, posted: Posted, cache: SpreadCache | None
+) -> tuple[PaceSum, Spread | None]:
+    """``period_totals`` without a plan change, with their ``Spread`` where ``cache`` keeps them (one series
+    without posted actuals), else None."""
+    if cache is not None and len(ids) == 1 and ids[0] not in posted:
+        return cache.get(model, ids[0], start, end)
+    return period_totals(model, ids, start, end, posted), None
+
+
 def pace_answer(
     model: ForecastModel,
     ids: list[str],
@@ -64,15 +124,22 @@ def pace_answer(
     cutoffs: VerdictCutoffs,
     posted: Posted,
     change: PlanChange | None = None,
+    cache: SpreadCache | None = None,
 ) -> dict[str, Any]:
     """Feasibility and pace fields for ``ids`` summed over [start, end] (under ``change``, if given)."""
-    return pace_fields(period_totals(model, ids, start, end, posted, change), target, cutoffs)
+    if change:
+        return pace_fields(period_totals(model, ids, start, end, posted, change), target, cutoffs)
+    pace, known = plain_totals(model, ids, start, end, posted, cache)
+    return pace_fields(pace, target, cutoffs, known)
 
 
-def pace_fields(pace: PaceSum, target: float, cutoffs: VerdictCutoffs) -> dict[str, Any]:
-    """Feasibility and pace fields of period totals already summed (and shifted, for a scenario)."""
+def pace_fields(pace: PaceSum, target: float, cutoffs: VerdictCutoffs, known: Spread | None = None) -> dict[str, Any]:
+    """Feasibility and pace fields of period totals already summed (and shifted, for a scenario).
+
+    ``known``: ``spread(pace.totals)`` when the caller has it already (``SpreadCache``).
+    """
     actual, left = pace.actual, pace.periods_remaining
-    result = assess(pace.totals, target, cutoffs)
+    result = (known or spread(pace.totals)).assess(target, cutoffs)
     remaining_expected = result.expected - actual
     return {
         **result.__dict__,

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from models.errors import InvalidInput
-from models.planning.feasibility import VerdictCutoffs, assess, target_curve
+from models.planning.feasibility import VerdictCutoffs, assess, spread, target_curve
 
 
 def test_probability_is_the_share_of_totals_at_or_above_target():
@@ -56,3 +56,23 @@ def test_the_target_curve_of_a_certain_total_is_one_value_reached_for_sure():
     assert targets.tolist() == [1234.5] * 4 and probabilities.tolist() == [1.0] * 4
     with pytest.raises(InvalidInput, match="at least 2 points"):
         target_curve(np.full(50, 1.0), 1)
+
+
+@pytest.mark.parametrize("kind", ["smooth", "few values", "constant", "with nan"])
+def test_one_sorted_spread_answers_every_target_as_counting_and_numpys_quantiles_do(kind):
+    rng = np.random.default_rng(3)
+    totals = {
+        "smooth": rng.normal(1e6, 1e5, 1000),
+        "few values": rng.choice(rng.normal(1e6, 1e5, 72), 1000),  # calibration's reused error paths
+        "constant": np.full(1000, 5e5),
+        "with nan": np.where(rng.random(1000) < 0.05, np.nan, rng.normal(1e6, 1e5, 1000)),
+    }[kind]
+    known = spread(totals)
+    finite = totals[~np.isnan(totals)]
+    for target in [4e5, 5e5, *np.quantile(finite, [0.1, 0.5, 0.9]), float(finite[0]), 2e6]:
+        result = known.assess(float(target))
+        np.testing.assert_equal(vars(result), vars(assess(totals, float(target))))  # NaN == NaN here
+        assert result.probability == np.count_nonzero(totals >= target) / totals.size
+    if kind != "with nan":
+        assert [known.p10, known.p50, known.p90] == np.quantile(totals, [0.1, 0.5, 0.9]).tolist()
+        assert known.expected == float(totals.sum()) / totals.size

@@ -187,3 +187,29 @@ def test_a_group_takes_its_errors_from_one_source_group_per_draw():
     assert len(set(draws.sources[:, 5])) == 7  # an ungrouped series still draws from every source
     calibrate(fits, n_samples=200, nonnegative=True, seed=0, groups=groups)
     assert all(f.paths.shape == (200, 8) and np.isfinite(f.paths).all() for f in fits)
+
+
+def test_the_spread_cache_gives_the_uncached_answer_and_follows_the_served_model(model):
+    from models.planning.feasibility import VerdictCutoffs
+    from models.planning.pace import SpreadCache, pace_answer
+
+    cache, cutoffs = SpreadCache(size=2), VerdictCutoffs()
+    periods = [(_day(0), _day(9)), (_day(5), _day(29)), (_day(-3), _day(3))]  # the last straddles history
+    for _ in range(2):  # misses, then (for what the bound kept) hits
+        for start, end in periods:
+            for target in (500.0, 1000.0, 2500.0):
+                plain = pace_answer(model, ["s0"], start, end, target, cutoffs, {})
+                assert pace_answer(model, ["s0"], start, end, target, cutoffs, {}, cache=cache) == plain
+    assert len(cache._entries) == 2  # bounded
+    posted = {"s0": [(_day(1).toordinal(), 10.0)]}  # posted actuals are not cached: they condition the paths
+    start, end = periods[0]
+    assert pace_answer(model, ["s0"], start, end, 500.0, cutoffs, posted, cache=cache) == pace_answer(
+        model, ["s0"], start, end, 500.0, cutoffs, posted
+    )
+    rng = np.random.default_rng(1)
+    other = _model(100.0 * np.exp(rng.normal(0.0, 0.2, (3, N, HORIZON))), [{}, {}, {}])  # a reload
+    assert pace_answer(other, ["s0"], start, end, 1000.0, cutoffs, {}, cache=cache) == pace_answer(
+        other, ["s0"], start, end, 1000.0, cutoffs, {}
+    )
+    with pytest.raises(OutOfRange):  # an error is raised, not cached
+        pace_answer(other, ["s0"], _day(0), _day(HORIZON + 5), 1.0, cutoffs, {}, cache=cache)
