@@ -117,7 +117,7 @@ def train_forecast_command(args: argparse.Namespace) -> int:
     if s.anchor.get("weight"):
         print(
             f"  anchor:   every forecast pulled {s.anchor['weight']:.0%} toward its {s.anchor['kind']!r} naive anchor "
-            "(the lowest fold MASE over all series)"
+            "(one weight, chosen on all series' folds)"
         )
     if "share_drivers_left_out" in bt:
         print(
