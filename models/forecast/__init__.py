@@ -6,6 +6,12 @@ artifact, accuracy scores and the reference peers.
 from models._lazy import lazy_exports
 
 _EXPORTS = {
+    "ANCHOR_KINDS": "anchor",
+    "ANCHOR_WEIGHTS": "anchor",
+    "Anchoring": "anchor",
+    "anchor_all": "anchor",
+    "anchors_with_drivers": "anchor",
+    "naive_anchors": "anchor",
     "ColumnMapping": "contracts",
     "DS": "contracts",
     "DriverHistory": "drivers",

@@ -43,7 +43,7 @@ from models.forecast.scores import mase, smape
 if TYPE_CHECKING:
     from models.forecast.fit import SeriesFit
 
-__all__ = ["ANCHOR_KINDS", "ANCHOR_WEIGHTS", "Anchoring", "anchor_all", "naive_anchors", "with_drivers"]
+__all__ = ["ANCHOR_KINDS", "ANCHOR_WEIGHTS", "Anchoring", "anchor_all", "naive_anchors", "anchors_with_drivers"]
 
 ANCHOR_KINDS = ("recent", "year", "both")
 ANCHOR_WEIGHTS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5)
@@ -80,7 +80,7 @@ def naive_anchors(y: np.ndarray, freq: Frequency, horizon: int, multiplicative: 
     return np.stack([recent, year, (recent + year) / 2])
 
 
-def with_drivers(
+def anchors_with_drivers(
     history: pd.DataFrame, prediction: pd.DataFrame | None, freq: Frequency, horizon: int, multiplicative: bool
 ) -> np.ndarray:
     """``naive_anchors`` of the driver-adjusted history with the plan's effects put back.

@@ -244,7 +244,7 @@ class _Members:
             shut = ~is_open[cut : cut + h]
             folds.append((actual, p, e, open_scale(y[:cut], is_open[:cut], freq.season_length), shut))
             if config.ensemble:
-                fold_anchors.append(anchor.with_drivers(train, pred, freq, len(actual), multiplicative))
+                fold_anchors.append(anchor.anchors_with_drivers(train, pred, freq, len(actual), multiplicative))
         return cls(config.regressors, in_sample, prophet, p_full, prediction, folds, fold_anchors)
 
     def weights(self, grid: tuple[float, ...]) -> list[float]:
@@ -345,7 +345,7 @@ def fit_series(
     anchoring = None
     if config.ensemble:
         # The anchors hear the plan where AutoETS does: from the chosen model's adjusted history.
-        anchors = anchor.with_drivers(history, pred_full if chosen.in_sample else None, freq, h, multiplicative)
+        anchors = anchor.anchors_with_drivers(history, pred_full if chosen.in_sample else None, freq, h, multiplicative)
         anchoring = anchor.Anchoring(
             folds=[
                 (a, blend(p, e, weight), n, s, shut)

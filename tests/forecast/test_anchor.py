@@ -89,15 +89,15 @@ def test_anchors_hear_the_plan_and_a_plan_change_shifts_them_exactly():
     history, plan = frame.iloc[:n].reset_index(drop=True), frame.iloc[n:].reset_index(drop=True)
     freq, config = Frequency("W-FRI"), ForecastConfig(horizon=h, regressors=("promo",))
     prophet, _, pred = prophet_forecast(history, freq, config, h, True, plan, True)
-    anchors = anchor.with_drivers(history, pred, freq, h, True)
+    anchors = anchor.anchors_with_drivers(history, pred, freq, h, True)
     recent = history.iloc[-len(pred) + h :]
     pred_off = prophet.predict(pd.concat([recent[["ds", "promo"]], plan[["ds"]].assign(promo=0.0)]))
-    lift = anchors / anchor.with_drivers(history, pred_off, freq, h, True)
+    lift = anchors / anchor.anchors_with_drivers(history, pred_off, freq, h, True)
     on = plan["promo"].to_numpy() == 1
     assert on.any() and (lift[:, on] > 1.15).all() and np.allclose(lift[:, ~on], 1.0)  # promotions lift every anchor
     new_promo = np.ones(h)
     pred_new = prophet.predict(pd.concat([recent[["ds", "promo"]], plan[["ds"]].assign(promo=new_promo)]))
-    fresh = anchor.with_drivers(history, pred_new, freq, h, True)
+    fresh = anchor.anchors_with_drivers(history, pred_new, freq, h, True)
     per_unit = float(regressor_coefficients(prophet)["coef"].iloc[0])
     shifted = anchors + anchor_sensitivity(anchors, pred, True) * per_unit * (new_promo - plan["promo"].to_numpy())
     np.testing.assert_allclose(shifted, fresh, rtol=1e-6)

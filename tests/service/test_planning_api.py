@@ -166,9 +166,10 @@ def test_decompose_by_series_and_by_month(client, method):
     assert by_series["total"]["expected"] == pytest.approx(total, rel=1e-4)
     if method == "equal_probability":
         # The fixture's pool holds only 12 error paths, so its quantiles step: the unit tests check
-        # equal probabilities on smooth samples; here the common p lies within the parts' range.
+        # equal probabilities on smooth samples; here the common p lies within the parts' range, give
+        # or take a step of those quantiles either way.
         probabilities = [p["probability"] for p in parts]
-        assert min(probabilities) <= by_series["common_probability"] <= max(probabilities) + 0.05
+        assert min(probabilities) - 0.05 <= by_series["common_probability"] <= max(probabilities) + 0.05
     by_month = client.post("/v1/targets/decompose", json={**request, "by": "month"}).json()
     assert [p["name"] for p in by_month["parts"]] == ["2026-12", "2027-01", "2027-02"]
     assert by_month["total"]["probability"] == pytest.approx(by_series["total"]["probability"], abs=0.02)
