@@ -10,6 +10,7 @@ from models.forecast.anchor import ANCHOR_KINDS, Anchoring, anchor_all, naive_an
 from models.forecast.components import anchor_sensitivity, prophet_forecast
 from models.forecast.contracts import Frequency
 from models.forecast.fit import ForecastConfig, SeriesFit
+from tests.forecast.test_scenario import weekly_promo_series
 
 
 def test_weekly_anchors_are_the_recent_level_and_last_year_moved_by_its_growth():
@@ -79,14 +80,8 @@ def test_a_series_our_folds_forecast_perfectly_keeps_its_forecast():
 
 
 def test_anchors_hear_the_plan_and_a_plan_change_shifts_them_exactly():
-    rng = np.random.default_rng(1)
-    n, h = 200, 13
-    ds = pd.date_range("2021-01-01", periods=n + h, freq="W-FRI")
-    promo = (rng.random(n + h) < 0.25).astype(float)
-    season = 1 + 0.2 * np.sin(2 * np.pi * np.arange(n + h) / 52)
-    y = 5000 * season * (1 + 0.3 * promo) * np.exp(rng.normal(0, 0.03, n + h))
-    frame = pd.DataFrame({"ds": ds, "y": y, "promo": promo})
-    history, plan = frame.iloc[:n].reset_index(drop=True), frame.iloc[n:].reset_index(drop=True)
+    h = 13
+    history, plan = weekly_promo_series(h=h)
     freq, config = Frequency("W-FRI"), ForecastConfig(horizon=h, regressors=("promo",))
     prophet, _, pred = prophet_forecast(history, freq, config, h, True, plan, True)
     anchors = anchor.anchors_with_drivers(history, pred, freq, h, True)

@@ -47,15 +47,20 @@ def test_the_shift_reproduces_a_fresh_prophet_predict(mode):
     assert not np.allclose(shifted, fit.yhat)
 
 
-def test_the_shift_is_exact_for_the_prophet_and_autoets_combination():
+def weekly_promo_series(n: int = 200, h: int = 13) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A weekly series with a yearly season and a +30% promotion a quarter of the weeks: history, plan."""
     rng = np.random.default_rng(1)
-    n, h = 200, 13
     ds = pd.date_range("2021-01-01", periods=n + h, freq="W-FRI")
     promo = (rng.random(n + h) < 0.25).astype(float)
     season = 1 + 0.2 * np.sin(2 * np.pi * np.arange(n + h) / 52)
     y = 5000 * season * (1 + 0.3 * promo) * np.exp(rng.normal(0, 0.03, n + h))
     frame = pd.DataFrame({"ds": ds, "y": y, "promo": promo})
-    history, plan = frame.iloc[:n].reset_index(drop=True), frame.iloc[n:].reset_index(drop=True)
+    return frame.iloc[:n].reset_index(drop=True), frame.iloc[n:].reset_index(drop=True)
+
+
+def test_the_shift_is_exact_for_the_prophet_and_autoets_combination():
+    h = 13
+    history, plan = weekly_promo_series(h=h)
     freq, config = Frequency("W-FRI"), ForecastConfig(horizon=h, regressors=("promo",))
     prophet, p, pred = prophet_forecast(history, freq, config, h, True, plan, True)
     e, _ = ets_with_drivers(history, pred, freq, h, True)
