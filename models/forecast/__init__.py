@@ -65,6 +65,8 @@ _EXPORTS = {
     "default_folds": "fit",
     "driver_column": "plan",
     "driver_effect": "effects",
+    "adjusted_sensitivity": "effects",
+    "Adjusted": "components",
     "drivers_left_out": "fit",
     "combine": "components",
     "ece": "scores",

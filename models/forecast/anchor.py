@@ -35,9 +35,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from models.forecast.components import OPEN
+from models.forecast.components import Adjusted
 from models.forecast.contracts import Frequency, Y
-from models.forecast.effects import driver_effect
 from models.forecast.scores import mase, smape
 
 if TYPE_CHECKING:
@@ -85,20 +84,14 @@ def anchors_with_drivers(
 ) -> np.ndarray:
     """``naive_anchors`` of the driver-adjusted history with the plan's effects put back.
 
-    As ``components.ets_with_drivers``: the regressors' effect divided out (subtracted) over
-    Prophet's window, closed periods taken as Prophet's in-sample forecast. Without a prediction
-    they are the anchors of the plain history.
+    As ``components.ets_with_drivers`` (``components.Adjusted``): the regressors' effect divided
+    out (subtracted) over Prophet's window, closed periods taken as Prophet's in-sample forecast.
+    Without a prediction they are the anchors of the plain history.
     """
     if prediction is None:
         return naive_anchors(history[Y].to_numpy(dtype=float), freq, horizon, multiplicative)
-    n = len(prediction) - horizon
-    recent = history.iloc[-n:]
-    effect = driver_effect(prediction, multiplicative)
-    y = recent[Y].to_numpy(dtype=float)
-    if OPEN in recent:
-        y = np.where(recent[OPEN].to_numpy() == 1, y, prediction["yhat"].to_numpy()[:n])
-    anchors = naive_anchors(y / effect[:n] if multiplicative else y - effect[:n], freq, horizon, multiplicative)
-    return anchors * effect[n:] if multiplicative else anchors + effect[n:]
+    adjusted = Adjusted.of(history, prediction, horizon, multiplicative)
+    return adjusted.put_back(naive_anchors(adjusted.y, freq, horizon, multiplicative))
 
 
 @dataclass
@@ -132,6 +125,25 @@ class Anchoring:
                 out[i, j] = np.mean(scores) if scores else np.nan
         return out
 
+    def apply(self, fit: SeriesFit, kind: int, a: float, nonnegative: bool) -> None:
+        """Pull ``fit`` toward anchor ``kind`` by ``a``: its forecast, fold errors, latest fold's
+        scores and, with drivers, its ``plan_terms`` (each the same mix of ours and the anchor's)."""
+        from models.forecast.fit import standardised_errors
+
+        fit.yhat = _blend(self.ours, self.anchors[kind], a, nonnegative, fit.closed)
+        for k, (actual, ours, anchors, scale, shut) in enumerate(self.folds):
+            f = _blend(ours, anchors[kind], a, nonnegative, shut)
+            z = standardised_errors(actual, f, fit.error_scale, fit.multiplicative, self.floor)
+            fit.errors[k, : len(actual)] = np.where(shut, np.nan, z)
+            if k == 0 and (~shut).any():
+                fit.backtest.update(mase=mase(actual[~shut], f[~shut], scale), smape=smape(actual[~shut], f[~shut]))
+        if fit.plan_terms is not None and self.sensitivity is not None:
+            terms = fit.plan_terms
+            terms[0] = (1 - a) * terms[0] + a * self.sensitivity[kind]
+            terms[1] = (1 - a) * terms[1] + a * self.anchors[kind]
+            if fit.closed is not None:
+                terms[:, fit.closed[: terms.shape[1]]] = 0.0
+
 
 def _blend(ours: np.ndarray, anchor: np.ndarray, a: float, nonnegative: bool, shut: np.ndarray | None) -> np.ndarray:
     f = ours if a == 0 else (1 - a) * ours + a * anchor[: ours.size]
@@ -163,41 +175,20 @@ def anchor_all(fits: Sequence[SeriesFit], nonnegative: bool) -> dict[str, object
 
     Fits without ``anchoring`` (fitted without the ensemble) are left as they are.
     """
-    from models.forecast.fit import standardised_errors
-
     anchored = [f for f in fits if f.anchoring is not None]
     scored = [m for f in anchored if np.isfinite(m := f.anchoring.fold_mase(nonnegative)).all()]  # type: ignore[union-attr]
-    if not scored:
-        for fit in anchored:
-            fit.anchoring = None
-        return {"kind": "none", "weight": 0.0}
-    tables = np.stack(scored)  # (series, kinds, weights)
-    i, j = _one_standard_error(tables)
-    kind, a = ANCHOR_KINDS[i], ANCHOR_WEIGHTS[j]
-    table = tables.mean(axis=0)
+    i, j = _one_standard_error(np.stack(scored)) if scored else (0, 0)  # weight 0: nothing to apply
     for fit in anchored:
-        anchoring = fit.anchoring
-        assert anchoring is not None
-        if a > 0:
-            fit.yhat = _blend(anchoring.ours, anchoring.anchors[i], a, nonnegative, fit.closed)
-            for k, (actual, ours, anchors, _, shut) in enumerate(anchoring.folds):
-                f = _blend(ours, anchors[i], a, nonnegative, shut)
-                z = standardised_errors(actual, f, fit.error_scale, fit.multiplicative, anchoring.floor)
-                fit.errors[k, : len(actual)] = np.where(shut, np.nan, z)
-                if k == 0 and (~shut).any():
-                    fit.backtest.update(
-                        mase=mase(actual[~shut], f[~shut], anchoring.folds[0][3]), smape=smape(actual[~shut], f[~shut])
-                    )
-            if fit.plan_terms is not None and anchoring.sensitivity is not None:
-                terms = fit.plan_terms
-                terms[0] = (1 - a) * terms[0] + a * anchoring.sensitivity[i]
-                terms[1] = (1 - a) * terms[1] + a * anchoring.anchors[i]
-                if fit.closed is not None:
-                    terms[:, fit.closed[: terms.shape[1]]] = 0.0
+        assert fit.anchoring is not None
+        if ANCHOR_WEIGHTS[j] > 0:
+            fit.anchoring.apply(fit, i, ANCHOR_WEIGHTS[j], nonnegative)
         fit.anchoring = None
+    if not scored:
+        return {"kind": "none", "weight": 0.0}
+    table = np.mean(scored, axis=0)
     return {
-        "kind": kind if a > 0 else "none",
-        "weight": a,
+        "kind": ANCHOR_KINDS[i] if ANCHOR_WEIGHTS[j] > 0 else "none",
+        "weight": ANCHOR_WEIGHTS[j],
         "series": len(scored),
         "fold_mase": {
             k: dict(zip(map(str, ANCHOR_WEIGHTS), map(float, np.round(row, 4)), strict=True))

@@ -7,6 +7,7 @@ module fits each one on its recent window and forecasts the horizon, given the d
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -21,7 +22,15 @@ if TYPE_CHECKING:
 
     from models.forecast.fit import ForecastConfig
 
-__all__ = ["combine", "ets_season_length", "ets_sees_year", "ets_with_drivers", "make_prophet", "prophet_forecast"]
+__all__ = [
+    "Adjusted",
+    "combine",
+    "ets_season_length",
+    "ets_sees_year",
+    "ets_with_drivers",
+    "make_prophet",
+    "prophet_forecast",
+]
 
 log = logging.getLogger(__name__)
 
@@ -148,6 +157,36 @@ def ets_forecast(
     return None, form
 
 
+@dataclass(frozen=True)
+class Adjusted:
+    """A history with the drivers' (and optionally the year's) effect taken out, and the way back.
+
+    ``y``: the adjusted values over Prophet's window (closed periods taken as what Prophet says an
+    open one would have sold); ``future``: the plan's effect over the horizon, a ratio for
+    log-scale series (multiplied back) or a sum (added back).
+    """
+
+    y: np.ndarray
+    future: np.ndarray
+    multiplicative: bool
+
+    @classmethod
+    def of(
+        cls, history: pd.DataFrame, prediction: pd.DataFrame, horizon: int, multiplicative: bool, yearly: bool = False
+    ) -> Adjusted:
+        n = len(prediction) - horizon
+        recent = history.iloc[-n:]
+        effect = driver_effect(prediction, multiplicative, yearly=yearly)
+        y = recent[Y].to_numpy(dtype=float)
+        if OPEN in recent:
+            y = np.where(recent[OPEN].to_numpy() == 1, y, prediction["yhat"].to_numpy()[:n])
+        return cls(y / effect[:n] if multiplicative else y - effect[:n], effect[n:], multiplicative)
+
+    def put_back(self, forecast: np.ndarray) -> np.ndarray:
+        """A forecast of the adjusted history (..., horizon) with the plan's effect put back."""
+        return forecast * self.future if self.multiplicative else forecast + self.future
+
+
 def ets_with_drivers(
     history: pd.DataFrame,
     prediction: pd.DataFrame | None,
@@ -156,7 +195,7 @@ def ets_with_drivers(
     multiplicative: bool,
     form: EtsForm | None = None,
 ) -> tuple[np.ndarray | None, EtsForm | None]:
-    """AutoETS on the driver-adjusted window, its forecast with the plan's effects put back.
+    """AutoETS on the driver-adjusted window (``Adjusted``), its forecast with the plan's effects put back.
 
     On days over a long horizon the adjustment also takes out Prophet's yearly seasonality and
     holidays (``ets_sees_year``): AutoETS there has a weekly season only, and follows the level
@@ -164,17 +203,11 @@ def ets_with_drivers(
     """
     if prediction is None:
         return ets_forecast(history, freq, horizon, form)
-    n = len(prediction) - horizon
-    recent = history.iloc[-n:]
-    effect = driver_effect(prediction, multiplicative, yearly=not ets_sees_year(freq, horizon))
-    y = recent[Y].to_numpy(dtype=float)
-    if OPEN in recent:  # closed periods: what Prophet says an open one would have sold
-        y = np.where(recent[OPEN].to_numpy() == 1, y, prediction["yhat"].to_numpy()[:n])
-    adjusted = y / effect[:n] if multiplicative else y - effect[:n]
-    e, form = ets_forecast(pd.DataFrame({Y: adjusted}), freq, horizon, form)
+    adjusted = Adjusted.of(history, prediction, horizon, multiplicative, yearly=not ets_sees_year(freq, horizon))
+    e, form = ets_forecast(pd.DataFrame({Y: adjusted.y}), freq, horizon, form)
     if e is None:
         return None, form
-    return (e * effect[n:] if multiplicative else e + effect[n:]), form
+    return adjusted.put_back(e), form
 
 
 def blend(p: np.ndarray, e: np.ndarray | None, w: float) -> np.ndarray:
@@ -188,12 +221,3 @@ def combine(
     yhat = blend(p, e, w)
     yhat = np.clip(yhat, 0.0, None) if nonnegative else yhat
     return yhat if closed is None or not closed.any() else np.where(closed[: yhat.size], 0.0, yhat)
-
-
-def anchor_sensitivity(anchors: np.ndarray, prediction: pd.DataFrame | None, multiplicative: bool) -> np.ndarray:
-    """(kinds, horizon): the naive anchors' change per unit of regressor effect, as ``effects.plan_terms``
-    gives AutoETS's: the plan's ratio multiplies them, so ``anchor / (1 + M_h)`` on the log scale, 1 otherwise."""
-    if not multiplicative or prediction is None:
-        return np.ones_like(anchors)
-    terms = prediction["multiplicative_terms"].to_numpy()[-anchors.shape[1] :]
-    return anchors / np.maximum(1.0 + terms, 1e-6)

@@ -21,7 +21,7 @@ from models.forecast.scores import seasonal_naive_scale
 if TYPE_CHECKING:
     from prophet import Prophet
 
-__all__ = ["add_regressors", "driver_effect", "open_scale", "plan_terms", "regressor_effects"]
+__all__ = ["add_regressors", "adjusted_sensitivity", "driver_effect", "open_scale", "plan_terms", "regressor_effects"]
 
 RATIO_FLOOR = 0.05  # Prophet's multiplier 1 + M is taken as at least this when a driver ratio is formed
 MAX_DRIVER_RATIO = 10.0  # the drivers multiply a period's sales by at most this (or divide by it)
@@ -127,7 +127,7 @@ def plan_terms(
     if multiplicative:
         base = weight * tail["trend"].to_numpy(dtype=float)
         if ets_yhat is not None and weight != 1.0:
-            base = base + (1 - weight) * ets_yhat / np.maximum(1.0 + tail["multiplicative_terms"].to_numpy(), 1e-6)
+            base = base + (1 - weight) * adjusted_sensitivity(ets_yhat, prediction)
     else:
         base = np.ones(h)
     raw = prophet_yhat if ets_yhat is None or weight == 1.0 else weight * prophet_yhat + (1 - weight) * ets_yhat
@@ -135,6 +135,14 @@ def plan_terms(
     if closed is not None:
         terms[:, closed[:h]] = 0.0
     return terms
+
+
+def adjusted_sensitivity(forecast: np.ndarray, prediction: pd.DataFrame) -> np.ndarray:
+    """(..., horizon): the change per unit of regressor effect E_h of a log-scale series' forecast made
+    on the driver-adjusted history and multiplied by the plan's ratio (AutoETS's, the naive anchors'):
+    ``forecast / (1 + M_h)``, M_h being Prophet's multiplicative terms over the horizon."""
+    terms = prediction["multiplicative_terms"].to_numpy()[-forecast.shape[-1] :]
+    return forecast / np.maximum(1.0 + terms, 1e-6)
 
 
 def open_scale(y: np.ndarray, is_open: np.ndarray, season_length: int, log: bool = False) -> float:

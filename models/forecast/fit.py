@@ -37,7 +37,6 @@ from models.forecast import anchor
 from models.forecast.components import (  # noqa: F401 - make_prophet, ets_season_length: moved there
     ETS_WINDOW,
     OPEN,
-    anchor_sensitivity,
     blend,
     combine,
     ets_season_length,
@@ -48,7 +47,7 @@ from models.forecast.components import (  # noqa: F401 - make_prophet, ets_seaso
 )
 from models.forecast.contracts import SERIES_ID, Frequency, Y
 from models.forecast.country_holidays import check_country_holidays, period_holidays  # noqa: F401 - moved there
-from models.forecast.effects import open_scale, plan_terms, regressor_effects
+from models.forecast.effects import adjusted_sensitivity, open_scale, plan_terms, regressor_effects
 from models.forecast.scores import mase, smape
 
 if TYPE_CHECKING:
@@ -353,7 +352,9 @@ def fit_series(
             ],
             ours=blend(p_full, e_full, weight),
             anchors=anchors,
-            sensitivity=anchor_sensitivity(anchors, pred_full, multiplicative) if config.regressors else None,
+            sensitivity=(adjusted_sensitivity(anchors, pred_full) if multiplicative else np.ones_like(anchors))
+            if config.regressors and pred_full is not None
+            else None,
             floor=floor,
         )
     return SeriesFit(

@@ -7,8 +7,9 @@ from prophet.utilities import regressor_coefficients
 
 from models.forecast import anchor
 from models.forecast.anchor import ANCHOR_KINDS, Anchoring, anchor_all, naive_anchors
-from models.forecast.components import anchor_sensitivity, prophet_forecast
+from models.forecast.components import prophet_forecast
 from models.forecast.contracts import Frequency
+from models.forecast.effects import adjusted_sensitivity
 from models.forecast.fit import ForecastConfig, SeriesFit
 from tests.forecast.test_scenario import weekly_promo_series
 
@@ -94,7 +95,7 @@ def test_anchors_hear_the_plan_and_a_plan_change_shifts_them_exactly():
     pred_new = prophet.predict(pd.concat([recent[["ds", "promo"]], plan[["ds"]].assign(promo=new_promo)]))
     fresh = anchor.anchors_with_drivers(history, pred_new, freq, h, True)
     per_unit = float(regressor_coefficients(prophet)["coef"].iloc[0])
-    shifted = anchors + anchor_sensitivity(anchors, pred, True) * per_unit * (new_promo - plan["promo"].to_numpy())
+    shifted = anchors + adjusted_sensitivity(anchors, pred) * per_unit * (new_promo - plan["promo"].to_numpy())
     np.testing.assert_allclose(shifted, fresh, rtol=1e-6)
 
 
